@@ -1,0 +1,27 @@
+# The two commands of the README: `make run` (server with demo data) and `make test` (the whole suite).
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV ?= .venv
+PY := $(VENV)/bin/python
+MANAGE := $(PY) school/manage.py
+
+.PHONY: run test test-pipeline test-school lint install bench-ingest bench-rollup
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --upgrade pip
+	$(VENV)/bin/pip install --quiet -e '.[dev]'
+	touch $@
+
+install: $(VENV)/.installed
+
+run: install
+	$(MANAGE) migrate --noinput
+	$(MANAGE) collectstatic --noinput -v0
+	$(MANAGE) seed_demo
+	./scripts/serve
+
+# The pipeline's own suite (minimal settings, no school), then the platform's, then the import rules.
+test: install
+	$(PY) -m pytest tests --ds=tests.settings
+	$(PY) -m pytest school --ds=school.config.settings
+	$(VENV)/bin/lint-imports

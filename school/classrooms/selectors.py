@@ -1,0 +1,61 @@
+"""Reads about classrooms: who belongs where, and which classrooms a person may see."""
+
+from django.db.models import Q, QuerySet
+from django.shortcuts import get_object_or_404
+from rest_framework.exceptions import PermissionDenied
+
+from .models import Assignment, Classroom, Membership
+
+
+def member_classroom_ids(user) -> set[int]:
+    """Ids of the classrooms ``user`` belongs to as a learner (the pipeline's LEARNING_EVENTS_USER_CLASSROOM_IDS)."""
+    return set(Membership.objects.filter(student=user).values_list("classroom_id", flat=True))
+
+
+def visible_classrooms(user) -> QuerySet[Classroom]:
+    """Classrooms ``user`` teaches or belongs to (staff: all)."""
+    qs = Classroom.objects.select_related("teacher")
+    if user.is_staff:
+        return qs
+    return qs.filter(Q(teacher=user) | Q(memberships__student=user)).distinct()
+
+
+def classroom_for_member(user, classroom_id) -> Classroom:
+    """The classroom ``user`` may act in as a learner: 404 when unknown, 403 when not a member."""
+    classroom = get_object_or_404(Classroom, pk=classroom_id)
+    if not Membership.objects.filter(classroom=classroom, student=user).exists():
+        raise PermissionDenied("You are not a member of this classroom.")
+    return classroom
+
+
+def classroom_for_teacher(user, classroom_id) -> Classroom:
+    """The classroom ``user`` may manage: 404 when unknown, 403 unless its teacher (or staff)."""
+    classroom = get_object_or_404(Classroom.objects.select_related("teacher"), pk=classroom_id)
+    if not (user.is_staff or classroom.teacher_id == user.pk):
+        raise PermissionDenied("Only this classroom's teacher can do this.")
+    return classroom
+
+
+def classroom_for_viewer(user, classroom_id) -> Classroom:
+    """The classroom ``user`` may see: its teacher, its learners, staff. 404 unknown, 403 otherwise."""
+    classroom = get_object_or_404(Classroom.objects.select_related("teacher"), pk=classroom_id)
+    if user.is_staff or classroom.teacher_id == user.pk:
+        return classroom
+    if not Membership.objects.filter(classroom=classroom, student=user).exists():
+        raise PermissionDenied("You are not a member of this classroom.")
+    return classroom
+
+
+def optional_member_classroom(user, classroom_id) -> Classroom | None:
+    """For actions that may happen inside a classroom: None, or the classroom the learner belongs to."""
+    if classroom_id is None:
+        return None
+    return classroom_for_member(user, classroom_id)
+
+
+def memberships_of(classroom: Classroom) -> QuerySet[Membership]:
+    return classroom.memberships.select_related("student", "student__learner_profile")
+
+
+def assignments_of(classroom: Classroom) -> QuerySet[Assignment]:
+    return classroom.assignments.select_related("word_list", "exam", "content", "game")

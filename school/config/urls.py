@@ -1,0 +1,29 @@
+"""URL map: the API under /api/v1/, its OpenAPI schema, the admin, the login pages."""
+
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+
+from school.accounts.api import MeApi, TokenCreateApi
+
+api_v1 = [
+    path("auth/token/", TokenCreateApi.as_view(), name="auth-token"),
+    path("me/", MeApi.as_view(), name="me"),
+    path("", include("school.classrooms.urls")),
+    path("", include("school.vocabulary.urls")),
+    path("", include("school.exams.urls")),
+    path("", include("school.reading.urls")),
+    path("", include("school.games.urls")),
+    path("", include("learning_events.api.urls")),
+]
+
+urlpatterns = [
+    path("api/v1/", include(api_v1)),
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/schema/swagger/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
+    path("api/schema/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
+    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("admin/", admin.site.urls),
+]

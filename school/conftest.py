@@ -1,0 +1,51 @@
+"""Fixtures shared by the platform's tests: people, a classroom, and API clients signed in as them."""
+
+import pytest
+from rest_framework.test import APIClient
+
+from school import factories
+
+
+@pytest.fixture
+def teacher(db):
+    return factories.TeacherFactory()
+
+
+@pytest.fixture
+def other_teacher(db):
+    return factories.TeacherFactory()
+
+
+@pytest.fixture
+def classroom(teacher):
+    return factories.ClassroomFactory(teacher=teacher)
+
+
+@pytest.fixture
+def learner(classroom):
+    """A learner who belongs to ``classroom``."""
+    user = factories.UserFactory()
+    factories.MembershipFactory(classroom=classroom, student=user)
+    return user
+
+
+@pytest.fixture
+def outsider(db):
+    """A learner in no classroom."""
+    return factories.UserFactory()
+
+
+@pytest.fixture
+def client_for():
+    """``client_for(user)``: an API client authenticated with ``user``'s token (None: anonymous)."""
+
+    def make(user=None) -> APIClient:
+        client = APIClient()
+        if user is not None:
+            from rest_framework.authtoken.models import Token
+
+            token, _ = Token.objects.get_or_create(user=user)
+            client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+        return client
+
+    return make

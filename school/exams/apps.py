@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class ExamsConfig(AppConfig):
+    name = "school.exams"
+    label = "exams"
+    verbose_name = "Exams"

@@ -1,0 +1,65 @@
+"""Exams of multiple-choice and short-text questions, and learners' graded submissions."""
+
+from django.conf import settings
+from django.db import models
+
+
+class Exam(models.Model):
+    title = models.CharField(max_length=200)
+    language = models.CharField(max_length=10)
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                              related_name="exams")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["title", "id"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Question(models.Model):
+    class Kind(models.TextChoices):
+        MULTIPLE_CHOICE = "multiple_choice", "Multiple choice"
+        SHORT_TEXT = "short_text", "Short text"
+
+    exam = models.ForeignKey(Exam, on_delete=models.CASCADE, related_name="questions")
+    position = models.PositiveIntegerField(default=0)
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    prompt = models.TextField()
+    choices = models.JSONField(default=list, blank=True, help_text="Options of a multiple-choice question.")
+    correct_answer = models.CharField(max_length=200, help_text="The right option, or the expected text.")
+
+    class Meta:
+        ordering = ["exam_id", "position", "id"]
+
+    def __str__(self) -> str:
+        return f"Q{self.position}: {self.prompt[:50]}"
+
+
+class Submission(models.Model):
+    exam = models.ForeignKey(Exam, on_delete=models.PROTECT, related_name="submissions")
+    learner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="exam_submissions")
+    classroom = models.ForeignKey("classrooms.Classroom", null=True, blank=True, on_delete=models.SET_NULL,
+                                  related_name="exam_submissions")
+    submitted_at = models.DateTimeField(auto_now_add=True)
+    correct_count = models.PositiveIntegerField(default=0)
+    question_count = models.PositiveIntegerField(default=0)
+    score = models.FloatField(default=0.0, help_text="Share of questions answered right, 0..1.")
+
+    class Meta:
+        ordering = ["-submitted_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.learner} on {self.exam}: {self.score:.0%}"
+
+
+class SubmittedAnswer(models.Model):
+    submission = models.ForeignKey(Submission, on_delete=models.CASCADE, related_name="answers")
+    question = models.ForeignKey(Question, on_delete=models.PROTECT, related_name="+")
+    answer = models.CharField(max_length=200, blank=True)
+    correct = models.BooleanField()
+
+    class Meta:
+        ordering = ["submission_id", "question__position", "id"]
+        constraints = [models.UniqueConstraint(fields=["submission", "question"], name="one_answer_per_question")]

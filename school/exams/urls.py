@@ -1,0 +1,3 @@
+"""URLs of the exams API (under /api/v1/)."""
+
+urlpatterns: list = []

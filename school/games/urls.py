@@ -1,0 +1,3 @@
+"""URLs of the games API (under /api/v1/)."""
+
+urlpatterns: list = []

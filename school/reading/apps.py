@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class ReadingConfig(AppConfig):
+    name = "school.reading"
+    label = "reading"
+    verbose_name = "Stories and articles"

@@ -1,0 +1,3 @@
+"""URLs of the pipeline API (under /api/v1/)."""
+
+urlpatterns: list = []

@@ -1,0 +1,34 @@
+"""System checks: a misconfigured pipeline fails at start-up, not on the first event."""
+
+from django.core import checks
+from django.utils.module_loading import import_string
+
+from .conf import DEFAULTS, app_settings
+
+
+@checks.register()
+def check_settings(app_configs, **kwargs):
+    errors = []
+    for name in ("USER_CLASSROOM_IDS", "USER_TIME_ZONES"):
+        path = app_settings._get(name)
+        if path:
+            try:
+                import_string(path)
+            except ImportError as exc:
+                errors.append(
+                    checks.Error(
+                        f"LEARNING_EVENTS_{name} = {path!r} cannot be imported: {exc}",
+                        id="learning_events.E001",
+                    )
+                )
+    for name in ("BATCH_MAX_EVENTS", "BATCH_MAX_BYTES", "MAX_CONTEXT_BYTES", "IDLE_GAP_SECONDS",
+                 "MAX_EVENT_AGE_DAYS", "MAX_FUTURE_SKEW_SECONDS"):
+        value = app_settings._get(name)
+        if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
+            errors.append(
+                checks.Error(
+                    f"LEARNING_EVENTS_{name} must be a positive integer (default {DEFAULTS[name]}), not {value!r}",
+                    id="learning_events.E002",
+                )
+            )
+    return errors

@@ -1,0 +1,90 @@
+"""Typed settings of the pipeline, read at access time so tests can override them.
+
+Every setting is ``LEARNING_EVENTS_<NAME>`` in the host's settings; the defaults live here only.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any, Callable
+
+from django.conf import settings as django_settings
+from django.utils.module_loading import import_string
+
+DEFAULTS: dict[str, Any] = {
+    # "app_label.ModelName" of the host's classroom model (events point at it, SET_NULL).
+    "CLASSROOM_MODEL": "classrooms.Classroom",
+    # Dotted path of ``f(user) -> iterable of classroom ids`` the user may attach events to.
+    "USER_CLASSROOM_IDS": None,
+    # Dotted path of ``f(user_ids) -> {user_id: "Area/City"}``; users left out use settings.TIME_ZONE.
+    "USER_TIME_ZONES": None,
+    # Client batches.
+    "BATCH_MAX_EVENTS": 500,
+    "BATCH_MAX_BYTES": 1024 * 1024,
+    "MAX_CONTEXT_BYTES": 8 * 1024,
+    "MAX_FUTURE_SKEW_SECONDS": 5 * 60,
+    "MAX_EVENT_AGE_DAYS": 30,
+    # Time on task: a gap longer than this between two events of a session is idle time.
+    "IDLE_GAP_SECONDS": 10 * 60,
+    # Exports.
+    "EXPORT_SALT": None,
+}
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Attribute access to the pipeline's settings, falling back to DEFAULTS."""
+
+    def _get(self, name: str) -> Any:
+        return getattr(django_settings, f"LEARNING_EVENTS_{name}", DEFAULTS[name])
+
+    @property
+    def CLASSROOM_MODEL(self) -> str:
+        return self._get("CLASSROOM_MODEL")
+
+    @property
+    def BATCH_MAX_EVENTS(self) -> int:
+        return int(self._get("BATCH_MAX_EVENTS"))
+
+    @property
+    def BATCH_MAX_BYTES(self) -> int:
+        return int(self._get("BATCH_MAX_BYTES"))
+
+    @property
+    def MAX_CONTEXT_BYTES(self) -> int:
+        return int(self._get("MAX_CONTEXT_BYTES"))
+
+    @property
+    def MAX_FUTURE_SKEW(self) -> timedelta:
+        return timedelta(seconds=int(self._get("MAX_FUTURE_SKEW_SECONDS")))
+
+    @property
+    def MAX_EVENT_AGE(self) -> timedelta:
+        return timedelta(days=int(self._get("MAX_EVENT_AGE_DAYS")))
+
+    @property
+    def IDLE_GAP(self) -> timedelta:
+        return timedelta(seconds=int(self._get("IDLE_GAP_SECONDS")))
+
+    @property
+    def EXPORT_SALT(self) -> bytes:
+        salt = self._get("EXPORT_SALT")
+        if salt:
+            return str(salt).encode()
+        # Derived, never the secret key itself: an export must not help anyone guess the key.
+        return hashlib.sha256(b"learning-events-export:" + django_settings.SECRET_KEY.encode()).digest()
+
+    @property
+    def user_classroom_ids(self) -> Callable[[Any], Any] | None:
+        path = self._get("USER_CLASSROOM_IDS")
+        return import_string(path) if path else None
+
+    @property
+    def user_time_zones(self) -> Callable[[Any], dict[int, str]] | None:
+        path = self._get("USER_TIME_ZONES")
+        return import_string(path) if path else None
+
+
+app_settings = Settings()

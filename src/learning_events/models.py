@@ -1,0 +1,161 @@
+"""Stored data of the pipeline: raw learning events, the dead letters of rejected ones, and the rollups.
+
+The raw ``LearningEvent`` is the spec's model plus ``event_id`` (the idempotency key) and
+``occurred_at`` (when the learner acted; ``created_at`` stays the time the server stored it).
+Rollups are derived data: every row can be recomputed from the events (see ``aggregation``).
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+from . import event_types
+from .conf import app_settings
+
+
+class LearningEvent(models.Model):
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="learning_events")
+    EVENT_TYPES = event_types.CHOICES
+    event_type = models.CharField(max_length=30, choices=EVENT_TYPES)
+    context = models.JSONField(default=dict)  # word_id, exam_id, session_id, ... (see event_types)
+    classroom = models.ForeignKey(
+        app_settings.CLASSROOM_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    event_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    occurred_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["user", "event_type", "created_at"]),
+            # A learner's events in time order: per-learner days, time on task, traces.
+            models.Index(fields=["user", "occurred_at"], name="le_user_occurred_idx"),
+            # All events of a time window: day rollups for everyone, exports, purges.
+            models.Index(fields=["occurred_at"], name="le_occurred_idx"),
+            # A classroom's events in time order: classroom exports and views.
+            models.Index(fields=["classroom", "occurred_at"], name="le_classroom_occurred_idx"),
+        ]
+        ordering = ["occurred_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.event_type} by user {self.user_id} at {self.occurred_at:%Y-%m-%d %H:%M:%S}"
+
+
+class RejectedEvent(models.Model):
+    """The dead letter of a client event that was not stored: kept whole, so that nothing is lost."""
+
+    class Reason(models.TextChoices):
+        INVALID = "invalid", "Invalid event"
+        CONFLICT = "conflict", "event_id already stored with other content"
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="rejected_events")
+    payload = models.JSONField(help_text="The event exactly as the client sent it.")
+    batch_index = models.PositiveIntegerField(help_text="Position of the event in its batch.")
+    reason = models.CharField(max_length=20, choices=Reason.choices)
+    errors = models.JSONField(default=dict)
+    sent_at = models.DateTimeField(null=True, blank=True, help_text="The batch's sent_at, for clock-skew repair.")
+    received_at = models.DateTimeField(default=timezone.now)
+    replayed_at = models.DateTimeField(null=True, blank=True)
+    replayed_event_id = models.UUIDField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["replayed_at", "received_at"], name="le_rejected_pending_idx")]
+        ordering = ["-received_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.reason} event #{self.batch_index} from user {self.user_id} at {self.received_at:%Y-%m-%d %H:%M}"
+
+
+class DirtyDay(models.Model):
+    """A (learner, local day) whose rollups must be recomputed because events arrived for it."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    date = models.DateField()
+    marked_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "date"], name="le_dirty_day_unique")]
+
+
+class ActivityFigures(models.Model):
+    """The daily figures shared by learner and classroom rollups."""
+
+    date = models.DateField()
+    words_practiced = models.PositiveIntegerField(default=0)
+    words_correct = models.PositiveIntegerField(default=0)
+    words_incorrect = models.PositiveIntegerField(default=0)
+    unique_words = models.PositiveIntegerField(default=0)
+    accuracy = models.FloatField(null=True, blank=True)
+    exam_answers = models.PositiveIntegerField(default=0)
+    exam_correct = models.PositiveIntegerField(default=0)
+    exam_accuracy = models.FloatField(null=True, blank=True)
+    content_viewed = models.PositiveIntegerField(default=0)
+    content_completed = models.PositiveIntegerField(default=0)
+    games_completed = models.PositiveIntegerField(default=0)
+    sessions = models.PositiveIntegerField(default=0)
+    time_spent = models.PositiveIntegerField(default=0, help_text="Seconds of time on task.")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        abstract = True
+
+
+class LearnerDailyStats(ActivityFigures):
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "date"], name="le_learner_day_unique")]
+        indexes = [models.Index(fields=["date"], name="le_learner_day_date_idx")]
+        ordering = ["user_id", "date"]
+        verbose_name_plural = "learner daily stats"
+
+
+class ClassroomDailyStats(ActivityFigures):
+    classroom = models.ForeignKey(app_settings.CLASSROOM_MODEL, on_delete=models.CASCADE, related_name="+")
+    active_learners = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["classroom", "date"], name="le_classroom_day_unique")]
+        ordering = ["classroom_id", "date"]
+        verbose_name_plural = "classroom daily stats"
+
+
+class LearnerWordDailyStats(models.Model):
+    """One learner's attempts at one word on one local day; all-time figures are sums of these."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    date = models.DateField()
+    word_id = models.BigIntegerField()
+    attempts = models.PositiveIntegerField(default=0)
+    correct = models.PositiveIntegerField(default=0)
+    first_seen = models.DateTimeField()
+    last_seen = models.DateTimeField()
+    last_correct = models.BooleanField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "date", "word_id"], name="le_learner_word_day_unique")
+        ]
+        indexes = [models.Index(fields=["user", "word_id"], name="le_learner_word_idx")]
+        verbose_name_plural = "learner word daily stats"
+
+
+class ClassroomWordDailyStats(models.Model):
+    """Attempts at one word inside one classroom on one day (learners' local days)."""
+
+    classroom = models.ForeignKey(app_settings.CLASSROOM_MODEL, on_delete=models.CASCADE, related_name="+")
+    date = models.DateField()
+    word_id = models.BigIntegerField()
+    attempts = models.PositiveIntegerField(default=0)
+    correct = models.PositiveIntegerField(default=0)
+    learners = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["classroom", "date", "word_id"], name="le_classroom_word_day_unique")
+        ]
+        verbose_name_plural = "classroom word daily stats"

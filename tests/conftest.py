@@ -1,0 +1,40 @@
+"""Fixtures of the pipeline's suite: users with time zones, rooms, and token clients."""
+
+import pytest
+from django.contrib.auth import get_user_model
+from rest_framework.test import APIClient
+
+from tests.testapp.models import Clock, Room
+
+
+@pytest.fixture
+def make_user(db):
+    counter = iter(range(1, 10**6))
+
+    def make(time_zone: str = "UTC", **fields):
+        user = get_user_model().objects.create_user(username=fields.pop("username", f"u{next(counter)}"), **fields)
+        Clock.objects.create(user=user, time_zone=time_zone)
+        return user
+
+    return make
+
+
+@pytest.fixture
+def user(make_user):
+    return make_user()
+
+
+@pytest.fixture
+def room(user):
+    room = Room.objects.create(name="Room 1")
+    room.members.add(user)
+    return room
+
+
+@pytest.fixture
+def api(user):
+    from rest_framework.authtoken.models import Token
+
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
+    return client
