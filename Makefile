@@ -25,3 +25,7 @@ test: install
 	$(PY) -m pytest tests --ds=tests.settings
 	$(PY) -m pytest school --ds=school.config.settings
 	$(VENV)/bin/lint-imports
+
+# Ingest benchmark on PostgreSQL (DATABASE_URL, default postgres://postgres@127.0.0.1:5432/learning_events_bench).
+bench-ingest: install
+	$(PY) bench/ingest.py

@@ -126,6 +126,10 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "QuestionKindEnum": "school.exams.models.Question.Kind",
+        "ContentKindEnum": "school.reading.models.Content.Kind",
+    },
 }
 
 # --- background work -------------------------------------------------------------------------------
@@ -144,6 +148,7 @@ LEARNING_EVENTS_CLASSROOM_MODEL = "classrooms.Classroom"
 LEARNING_EVENTS_USER_CLASSROOM_IDS = "school.classrooms.selectors.member_classroom_ids"
 LEARNING_EVENTS_USER_TIME_ZONES = "school.accounts.selectors.time_zones_of_users"
 LEARNING_EVENTS_EXPORT_SALT = os.environ.get("LEARNING_EVENTS_EXPORT_SALT") or None
+LEARNING_EVENTS_WORD_LANGUAGES = "school.vocabulary.selectors.languages_of_words"
 
 LOGGING = {
     "version": 1,

@@ -1,6 +1,7 @@
 """Exams of multiple-choice and short-text questions, and learners' graded submissions."""
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 
 
@@ -35,6 +36,24 @@ class Question(models.Model):
 
     def __str__(self) -> str:
         return f"Q{self.position}: {self.prompt[:50]}"
+
+    def clean(self) -> None:
+        """A multiple-choice question offers two or more distinct options, one of them right; others offer none.
+
+        Raises ``ValidationError`` keyed by field. The API and the admin both check questions through this.
+        """
+        if self.kind == self.Kind.MULTIPLE_CHOICE:
+            choices = self.choices
+            if not isinstance(choices, list) or not all(isinstance(c, str) and c.strip() for c in choices):
+                raise ValidationError({"choices": "Choices must be a list of non-empty texts."})
+            if len(choices) < 2:
+                raise ValidationError({"choices": "A multiple-choice question needs at least 2 choices."})
+            if len(set(choices)) != len(choices):
+                raise ValidationError({"choices": "Choices must be distinct."})
+            if self.correct_answer not in choices:
+                raise ValidationError({"correct_answer": "The correct answer must be one of the choices."})
+        elif self.choices:
+            raise ValidationError({"choices": "Only multiple-choice questions have choices."})
 
 
 class Submission(models.Model):

@@ -7,6 +7,8 @@ from django.db import models
 
 
 class Word(models.Model):
+    """A word of a language and its translation, the unit of flashcard practice."""
+
     text = models.CharField(max_length=200)
     translation = models.CharField(max_length=200)
     language = models.CharField(max_length=10, help_text="ISO 639-1 code of the word's language, e.g. 'es'.")
@@ -22,6 +24,8 @@ class Word(models.Model):
 
 
 class WordList(models.Model):
+    """A named set of words of one language, owned by the teacher who made it (seeded lists have none)."""
+
     name = models.CharField(max_length=120)
     language = models.CharField(max_length=10)
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
@@ -55,6 +59,8 @@ class PracticeSession(models.Model):
 
 
 class PracticeAnswer(models.Model):
+    """One graded flashcard answer of a session; ``answer`` is stored exactly as the learner sent it."""
+
     session = models.ForeignKey(PracticeSession, on_delete=models.CASCADE, related_name="answers")
     word = models.ForeignKey(Word, on_delete=models.PROTECT, related_name="+")
     answer = models.CharField(max_length=200)

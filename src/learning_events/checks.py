@@ -9,7 +9,8 @@ from .conf import DEFAULTS, app_settings
 @checks.register()
 def check_settings(app_configs, **kwargs):
     errors = []
-    for name in ("USER_CLASSROOM_IDS", "USER_TIME_ZONES"):
+    for name in ("USER_CLASSROOM_IDS", "USER_TIME_ZONES", "WORD_LANGUAGES", "CLASSROOM_STATS_ACCESS",
+                 "CLASSROOM_MEMBERS"):
         path = app_settings._get(name)
         if path:
             try:
@@ -22,7 +23,8 @@ def check_settings(app_configs, **kwargs):
                     )
                 )
     for name in ("BATCH_MAX_EVENTS", "BATCH_MAX_BYTES", "MAX_CONTEXT_BYTES", "IDLE_GAP_SECONDS",
-                 "MAX_EVENT_AGE_DAYS", "MAX_FUTURE_SKEW_SECONDS"):
+                 "MAX_EVENT_AGE_DAYS", "MAX_FUTURE_SKEW_SECONDS", "MAX_SESSION_SECONDS",
+                 "ROLLUP_INTERVAL_SECONDS"):
         value = app_settings._get(name)
         if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
             errors.append(

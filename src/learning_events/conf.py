@@ -28,8 +28,21 @@ DEFAULTS: dict[str, Any] = {
     "MAX_EVENT_AGE_DAYS": 30,
     # Time on task: a gap longer than this between two events of a session is idle time.
     "IDLE_GAP_SECONDS": 10 * 60,
+    # Time on task: the longest a timed activity (duration_seconds) counts, and how far beyond a day the
+    # rollup looks for the start and end of the sessions crossing it.
+    "MAX_SESSION_SECONDS": 6 * 60 * 60,
+    # Seconds between two runs of the periodic rollup of dirty days (the host's beat schedule reads it).
+    "ROLLUP_INTERVAL_SECONDS": 60,
+    # Dotted path of ``f(user, classroom_id)`` that raises Http404 (unknown classroom) or PermissionDenied
+    # (not allowed) unless ``user`` may read the classroom's statistics. Unset: staff only.
+    "CLASSROOM_STATS_ACCESS": None,
+    # Dotted path of ``f(classroom_id) -> {user_id: display name}``: the classroom's learners, in display
+    # order. Unset: the learners with activity in the classroom, named by username.
+    "CLASSROOM_MEMBERS": None,
     # Exports.
     "EXPORT_SALT": None,
+    # Dotted path of ``f(word_ids) -> {word_id: "es"}`` (ISO 639-1); None leaves traces' language empty.
+    "WORD_LANGUAGES": None,
 }
 
 
@@ -69,6 +82,14 @@ class Settings:
         return timedelta(seconds=int(self._get("IDLE_GAP_SECONDS")))
 
     @property
+    def MAX_SESSION(self) -> timedelta:
+        return timedelta(seconds=int(self._get("MAX_SESSION_SECONDS")))
+
+    @property
+    def ROLLUP_INTERVAL_SECONDS(self) -> int:
+        return int(self._get("ROLLUP_INTERVAL_SECONDS"))
+
+    @property
     def EXPORT_SALT(self) -> bytes:
         salt = self._get("EXPORT_SALT")
         if salt:
@@ -82,8 +103,23 @@ class Settings:
         return import_string(path) if path else None
 
     @property
+    def word_languages(self) -> Callable[[list[int]], dict[int, str]] | None:
+        path = self._get("WORD_LANGUAGES")
+        return import_string(path) if path else None
+
+    @property
     def user_time_zones(self) -> Callable[[Any], dict[int, str]] | None:
         path = self._get("USER_TIME_ZONES")
+        return import_string(path) if path else None
+
+    @property
+    def classroom_stats_access(self) -> Callable[[Any, int], Any] | None:
+        path = self._get("CLASSROOM_STATS_ACCESS")
+        return import_string(path) if path else None
+
+    @property
+    def classroom_members(self) -> Callable[[int], dict[int, str]] | None:
+        path = self._get("CLASSROOM_MEMBERS")
         return import_string(path) if path else None
 
 

@@ -18,12 +18,17 @@ from .conf import app_settings
 
 
 class LearningEvent(models.Model):
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="learning_events")
+    # No single-column index on either foreign key: the composite indexes below start with them and serve
+    # the same lookups (and the cascades), and every index less is work less on each insert
+    # (docs/ingest.md, "Indexes", has the EXPLAIN plans).
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="learning_events",
+                             db_index=False)
     EVENT_TYPES = event_types.CHOICES
     event_type = models.CharField(max_length=30, choices=EVENT_TYPES)
     context = models.JSONField(default=dict)  # word_id, exam_id, session_id, ... (see event_types)
     classroom = models.ForeignKey(
-        app_settings.CLASSROOM_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        app_settings.CLASSROOM_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        db_index=False,
     )
     created_at = models.DateTimeField(auto_now_add=True)
     event_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
@@ -79,6 +84,10 @@ class DirtyDay(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["user", "date"], name="le_dirty_day_unique")]
+        indexes = [models.Index(fields=["marked_at"], name="le_dirty_day_marked_idx")]
+
+    def __str__(self) -> str:
+        return f"user {self.user_id} on {self.date:%Y-%m-%d}"
 
 
 class ActivityFigures(models.Model):
@@ -124,6 +133,21 @@ class ClassroomDailyStats(ActivityFigures):
         verbose_name_plural = "classroom daily stats"
 
 
+class LearnerClassroomDailyStats(ActivityFigures):
+    """One learner's figures on one local day, counting only the events attached to one classroom."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    classroom = models.ForeignKey(app_settings.CLASSROOM_MODEL, on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["classroom", "date", "user"], name="le_learner_classroom_day_unique")
+        ]
+        indexes = [models.Index(fields=["user", "date"], name="le_learner_classroom_user_idx")]
+        ordering = ["classroom_id", "date", "user_id"]
+        verbose_name_plural = "learner classroom daily stats"
+
+
 class LearnerWordDailyStats(models.Model):
     """One learner's attempts at one word on one local day; all-time figures are sums of these."""
 
@@ -135,6 +159,7 @@ class LearnerWordDailyStats(models.Model):
     first_seen = models.DateTimeField()
     last_seen = models.DateTimeField()
     last_correct = models.BooleanField()
+    updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         constraints = [
@@ -153,6 +178,7 @@ class ClassroomWordDailyStats(models.Model):
     attempts = models.PositiveIntegerField(default=0)
     correct = models.PositiveIntegerField(default=0)
     learners = models.PositiveIntegerField(default=0)
+    updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         constraints = [

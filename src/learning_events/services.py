@@ -9,34 +9,39 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from django.db import transaction
+from django.db import connections, router, transaction
+from django.db.models import JSONField, QuerySet, Value
 from django.utils import timezone
 
-from . import event_types
+from . import aggregation, event_types, ingest
 from .conf import app_settings
 from .exceptions import InvalidEvent
-from .models import DirtyDay, LearningEvent
-from .timezones import local_date, time_zones_of
+from .models import DirtyDay, LearningEvent, RejectedEvent
+from .timezones import time_zones_of
 
 
 def validate_event(event_type: str, context: Any) -> dict[str, str]:
     """Problems of one event's type and context, as ``{field: message}``; empty when valid."""
-    spec = event_types.CATALOGUE.get(event_type)
+    return _check_type_and_context(event_type, context)[1]
+
+
+def _check_type_and_context(event_type: str, context: Any) -> tuple[str | None, dict[str, str]]:
+    """``(context as stored JSON text, problems)`` of a server-side event's type and context."""
+    spec = event_types.CATALOGUE.get(event_type) if type(event_type) is str else None
     if spec is None:
-        return {"event_type": f"unknown event type {event_type!r}; known: {', '.join(event_types.CATALOGUE)}"}
+        return None, {"event_type": f"unknown event type {event_type!r}; known: {', '.join(event_types.CATALOGUE)}"}
     errors = spec.validate_context(context)
-    if not errors:
-        size = len(json.dumps(context, separators=(",", ":"), ensure_ascii=False).encode())
-        if size > app_settings.MAX_CONTEXT_BYTES:
-            errors["context"] = f"is {size} bytes of JSON; at most {app_settings.MAX_CONTEXT_BYTES} are allowed"
-    return errors
+    if errors:
+        return None, errors
+    return ingest.context_json(context, app_settings.MAX_CONTEXT_BYTES)
 
 
-def _build_event(
+def _stage_server_event(
     *,
     user: Any,
     event_type: str,
@@ -44,34 +49,44 @@ def _build_event(
     classroom: Any = None,
     occurred_at: datetime | None = None,
     event_id: uuid.UUID | str | None = None,
-) -> LearningEvent:
+    now: datetime | None = None,
+) -> ingest.StagedEvent:
+    """Check one event of server code and return it ready to store; raises ``InvalidEvent``."""
     context = dict(context or {})
-    errors = validate_event(event_type, context)
+    text, errors = _check_type_and_context(event_type, context)
     if occurred_at is not None and timezone.is_naive(occurred_at):
         errors["occurred_at"] = "must be timezone-aware"
-    if event_id is not None and not isinstance(event_id, uuid.UUID):
+    if event_id is None:
+        event_id = str(uuid.uuid4())
+    else:
         try:
-            event_id = uuid.UUID(str(event_id))
+            event_id = str(event_id if isinstance(event_id, uuid.UUID) else uuid.UUID(str(event_id)))
         except ValueError:
             errors["event_id"] = "must be a UUID"
     if errors:
         raise InvalidEvent(errors, event_type)
-    classroom_id = getattr(classroom, "pk", classroom)
+    return ingest.StagedEvent(
+        event_id, getattr(user, "pk", user), event_type, context, text, getattr(classroom, "pk", classroom),
+        occurred_at or now or timezone.now(),
+    )
+
+
+def _build_event(**fields: Any) -> LearningEvent:
+    staged = _stage_server_event(**fields)
     return LearningEvent(
-        user_id=getattr(user, "pk", user),
-        event_type=event_type,
-        context=context,
-        classroom_id=classroom_id,
-        occurred_at=occurred_at or timezone.now(),
-        event_id=event_id or uuid.uuid4(),
+        user_id=staged.user_id, event_type=staged.event_type, context=staged.context,
+        classroom_id=staged.classroom_id, occurred_at=staged.occurred_at, event_id=uuid.UUID(staged.event_id),
     )
 
 
 def mark_days_dirty(events: Iterable[LearningEvent]) -> None:
-    """Record the (learner, local day) of each event, so the periodic rollup recomputes those days."""
+    """Record the (learner, local day)s each event can change, so the periodic rollup recomputes them:
+    its own day, and a neighbouring day its session or timed activity may reach across midnight."""
     events = list(events)
+    if not events:
+        return
     zones = time_zones_of(e.user_id for e in events)
-    days = {(e.user_id, local_date(e.occurred_at, zones[e.user_id])) for e in events}
+    days = {(e.user_id, day) for e in events for day in aggregation.days_changed_by(e, zones[e.user_id])}
     now = timezone.now()
     DirtyDay.objects.bulk_create(
         [DirtyDay(user_id=user_id, date=day, marked_at=now) for user_id, day in sorted(days)],
@@ -123,38 +138,317 @@ def log_events(events: Iterable[Mapping[str, Any]]) -> int:
     ``occurred_at``, ``event_id``. Events whose ``event_id`` is already stored are skipped (not counted).
     Raises ``InvalidEvent`` (and stores nothing) when any item is invalid; its message names the item.
     """
-    built = []
+    now = timezone.now()
+    staged = []
     for index, item in enumerate(events):
         try:
-            built.append(_build_event(
+            staged.append(_stage_server_event(
                 user=item["user"], event_type=item["event_type"], context=item.get("context"),
                 classroom=item.get("classroom"), occurred_at=item.get("occurred_at"),
-                event_id=item.get("event_id"),
+                event_id=item.get("event_id"), now=now,
             ))
         except InvalidEvent as exc:
             raise InvalidEvent({f"[{index}].{k}": v for k, v in exc.errors.items()}, exc.event_type) from exc
-    if not built:
+    if not staged:
         return 0
-    with transaction.atomic():
-        stored = insert_new_events(built)
-        mark_days_dirty(stored)
+    with transaction.atomic(using=_db()):
+        stored, _ = _insert_new(staged)
+        if stored:
+            mark_days_dirty(stored)
     return len(stored)
 
 
 def insert_new_events(events: list[LearningEvent]) -> list[LearningEvent]:
     """Insert the events whose ``event_id`` is not stored yet; return those inserted.
 
-    Repeated ids inside ``events`` are inserted once (the first wins).
+    Repeated ids inside ``events`` are inserted once (the first wins). The events must be valid
+    (``log_event``'s checks); this only stores them, like ``log_events`` does.
     """
-    unique: dict[uuid.UUID, LearningEvent] = {}
-    for event in events:
-        unique.setdefault(event.event_id, event)
-    existing = set(
-        LearningEvent.objects.filter(event_id__in=list(unique)).values_list("event_id", flat=True)
+    now = timezone.now()
+    by_id = {str(e.event_id): e for e in reversed(events)}  # reversed: the first of repeated ids wins
+    staged = [
+        ingest.StagedEvent(str(e.event_id), e.user_id, e.event_type, e.context,
+                           json.dumps(e.context, separators=(",", ":"), ensure_ascii=False),
+                           e.classroom_id, e.occurred_at or now)
+        for e in events
+    ]
+    stored, _ = _insert_new(staged)
+    return [by_id[s.event_id] for s in stored]
+
+
+# --- client batches -------------------------------------------------------------------------------
+
+CONFLICT_MESSAGE = "is already stored with different content (user, event_type, context or classroom_id)"
+
+
+def ingest_batch(*, user: Any, body: bytes, received_at: datetime | None = None) -> dict[str, Any]:
+    """Store the valid events of a client batch (the raw request body) for ``user``; report on each.
+
+    Returns ``{"accepted": n, "duplicates": n, "rejected": [{"index", "event_id", "errors"}]}``. Valid
+    events are stored even when others are rejected; every rejected event is kept as a ``RejectedEvent``
+    with its raw payload, in the same transaction. An ``event_id`` already stored with the same user,
+    type, context and classroom is a duplicate (not ``occurred_at``: a retried batch is shifted by a
+    slightly different clock skew); with other content it is a conflict, rejected.
+
+    Raises ``BatchTooLarge`` (over the byte or event limit) and ``MalformedBatch`` (not UTF-8 JSON, no
+    ``events`` list, bad ``sent_at``); nothing is stored then.
+    """
+    received_at = received_at or timezone.now()
+    sent_at, raw_events = ingest.parse_batch(
+        body, max_bytes=app_settings.BATCH_MAX_BYTES, max_events=app_settings.BATCH_MAX_EVENTS)
+    check = _client_checker(user, sent_at=sent_at, received_at=received_at, classroom_ids=_classroom_ids(user),
+                            new_event_id=_random_event_id).check
+    staged: list[ingest.StagedEvent] = []
+    staged_index: list[int] = []
+    rejected: list[tuple[int, dict[str, str], str]] = []  # (index, errors, reason)
+    for index, raw in enumerate(raw_events):
+        result = check(raw)
+        if type(result) is dict:
+            rejected.append((index, result, RejectedEvent.Reason.INVALID))
+        else:
+            staged.append(result)
+            staged_index.append(index)
+    with transaction.atomic(using=_db()):
+        stored, skipped = _insert_new(staged) if staged else ([], [])
+        duplicates, conflicts = _split_duplicates(skipped)
+        if conflicts:
+            index_of = {id(event): index for event, index in zip(staged, staged_index)}
+            rejected.extend((index_of[id(event)], {"event_id": CONFLICT_MESSAGE}, RejectedEvent.Reason.CONFLICT)
+                            for event in conflicts)
+        if rejected:
+            RejectedEvent.objects.bulk_create([
+                RejectedEvent(user=user, payload=_storable(raw_events[index]), batch_index=index, reason=reason,
+                              errors=errors, sent_at=sent_at, received_at=received_at)
+                for index, errors, reason in rejected
+            ])
+        if stored:
+            mark_days_dirty(stored)
+    rejected.sort(key=lambda item: item[0])
+    return {
+        "accepted": len(stored),
+        "duplicates": len(duplicates),
+        "rejected": [{"index": index, "event_id": _reported_event_id(raw_events[index]), "errors": errors}
+                     for index, errors, _ in rejected],
+    }
+
+
+@dataclass(frozen=True)
+class ReplayReport:
+    """What ``replay_rejected`` did: dead letters now stored (or found stored), and those still pending."""
+
+    replayed: int
+    pending: int
+
+
+def replay_rejected(letters: QuerySet[RejectedEvent] | None = None, *, chunk_size: int = 500) -> ReplayReport:
+    """Re-ingest the pending dead letters (of ``letters``, default all) that pass the checks now.
+
+    Each letter is judged as on the day it arrived: the clock-skew shift and the age window use its own
+    ``sent_at`` and ``received_at``; classroom membership and the catalogue are today's. A letter whose
+    event is stored (or whose ``event_id`` is already stored with the same content) is marked replayed
+    (``replayed_at``, ``replayed_event_id``); the others stay pending, untouched. An event that had no
+    ``event_id`` gets one derived from the letter, so replaying twice never stores it twice.
+    """
+    queryset = RejectedEvent.objects.all() if letters is None else letters
+    pending = (queryset.filter(replayed_at__isnull=True).select_related("user").order_by("user_id", "id"))
+    replayed = still_pending = 0
+    chunk: list[RejectedEvent] = []
+    for letter in pending.iterator(chunk_size=chunk_size):
+        if chunk and (letter.user_id != chunk[0].user_id or len(chunk) == chunk_size):
+            done = _replay_chunk(chunk)
+            replayed, still_pending = replayed + done, still_pending + len(chunk) - done
+            chunk = []
+        chunk.append(letter)
+    if chunk:
+        done = _replay_chunk(chunk)
+        replayed, still_pending = replayed + done, still_pending + len(chunk) - done
+    return ReplayReport(replayed=replayed, pending=still_pending)
+
+
+def _replay_chunk(letters: list[RejectedEvent]) -> int:
+    """Replay the dead letters of one user; return how many are now replayed."""
+    user = letters[0].user
+    classroom_ids = _classroom_ids(user)
+    staged: list[ingest.StagedEvent] = []
+    letter_of: dict[int, RejectedEvent] = {}
+    for letter in letters:
+        derived_id = str(uuid.uuid5(_REPLAY_NAMESPACE, str(letter.pk)))
+        result = _client_checker(user, sent_at=letter.sent_at, received_at=letter.received_at,
+                                 classroom_ids=classroom_ids, new_event_id=lambda: derived_id).check(letter.payload)
+        if type(result) is not dict:
+            staged.append(result)
+            letter_of[id(result)] = letter
+    if not staged:
+        return 0
+    now = timezone.now()
+    with transaction.atomic(using=_db()):
+        stored, skipped = _insert_new(staged)
+        duplicates, _ = _split_duplicates(skipped)
+        resolved = [letter_of[id(event)] for event in stored + duplicates]
+        for event in stored + duplicates:
+            letter = letter_of[id(event)]
+            letter.replayed_at, letter.replayed_event_id = now, uuid.UUID(event.event_id)
+        RejectedEvent.objects.bulk_update(resolved, ["replayed_at", "replayed_event_id"])
+        if stored:
+            mark_days_dirty(stored)
+    return len(resolved)
+
+
+_REPLAY_NAMESPACE = uuid.UUID("5b0c6a3e-3f5e-4d0b-9d0e-6a1f2f9c7e10")
+
+
+def _random_event_id() -> str:
+    return str(uuid.uuid4())
+
+
+def _classroom_ids(user: Any) -> frozenset[int]:
+    """The classrooms ``user`` may attach events to (one host call); none when the host names no function."""
+    lookup = app_settings.user_classroom_ids
+    return frozenset(lookup(user)) if lookup else frozenset()
+
+
+def _client_checker(user: Any, *, sent_at: datetime | None, received_at: datetime, classroom_ids: frozenset[int],
+                    new_event_id: Callable[[], str]) -> ingest.ClientEventChecker:
+    return ingest.ClientEventChecker(
+        user_id=user.pk, classroom_ids=classroom_ids, received_at=received_at, sent_at=sent_at,
+        max_future_skew=app_settings.MAX_FUTURE_SKEW, max_age=app_settings.MAX_EVENT_AGE,
+        max_context_bytes=app_settings.MAX_CONTEXT_BYTES, new_event_id=new_event_id,
     )
-    fresh = [e for eid, e in unique.items() if eid not in existing]
-    LearningEvent.objects.bulk_create(fresh, batch_size=1000)
-    return fresh
+
+
+def _reported_event_id(raw: Any) -> str | None:
+    """The event_id of a rejected event as the client sent it, when it sent a string."""
+    event_id = raw.get("event_id") if type(raw) is dict else None
+    return event_id if type(event_id) is str else None
+
+
+def _storable(payload: Any) -> Any:
+    """``payload`` as a JSON column can hold it; else its JSON text (ASCII-escaped) under ``unstorable_json``.
+
+    PostgreSQL's jsonb refuses NaN, Infinity, the NUL character and lone surrogates, which Python's JSON
+    parser lets through: the dead letter must still keep the event whole rather than fail.
+    """
+    if payload is None:
+        return Value(None, JSONField())  # JSON null: a bare None would be SQL NULL
+    try:
+        text = json.dumps(payload, ensure_ascii=False, allow_nan=False)
+        text.encode()
+    except (ValueError, RecursionError):
+        text = None
+    if text is not None and "\\u0000" not in text:
+        return payload
+    return {"unstorable_json": json.dumps(payload, allow_nan=True, default=repr)}
+
+
+# --- storage --------------------------------------------------------------------------------------
+
+_LOOKUP_CHUNK = 1000
+_STAGING_TABLE = "learning_events_staging"
+# One staging table per database session, emptied by the statement that reads it and at every commit.
+# Created on demand in each transaction (IF NOT EXISTS), so it also works behind a transaction pooler.
+_STAGING_DDL = (
+    f"CREATE TEMPORARY TABLE IF NOT EXISTS {_STAGING_TABLE} (event_id uuid NOT NULL, user_id bigint NOT NULL, "
+    "event_type text NOT NULL, context jsonb NOT NULL, classroom_id bigint, occurred_at timestamptz NOT NULL) "
+    "ON COMMIT DELETE ROWS"
+)
+
+
+def _db() -> str:
+    return router.db_for_write(LearningEvent)
+
+
+def _insert_new(events: list[ingest.StagedEvent]) -> tuple[list[ingest.StagedEvent], list[ingest.StagedEvent]]:
+    """Insert the events whose ``event_id`` is not stored yet. Returns ``(stored, skipped)``.
+
+    ``skipped`` holds the events whose id was already stored, or repeats an earlier event of the list.
+    ``created_at`` is the time of the insert. Call inside a transaction. Concurrent calls with the same ids store each id once: the loser of the
+    race waits for the winner's commit and then skips those ids.
+    """
+    first: dict[str, ingest.StagedEvent] = {}
+    skipped = []
+    for event in events:
+        if first.setdefault(event.event_id, event) is not event:
+            skipped.append(event)
+    candidates = list(first.values())
+    connection = connections[_db()]
+    if connection.vendor == "postgresql":
+        inserted = _copy_insert(connection, candidates)
+    else:
+        inserted = _portable_insert(candidates)
+    if len(inserted) == len(candidates):
+        return candidates, skipped
+    stored = []
+    for event in candidates:
+        (stored if event.event_id in inserted else skipped).append(event)
+    return stored, skipped
+
+
+def _copy_insert(connection: Any, events: list[ingest.StagedEvent]) -> set[str]:
+    """PostgreSQL: COPY into the session's staging table, then one INSERT ... ON CONFLICT DO NOTHING.
+
+    Rows go in ``event_id`` order so that two transactions inserting the same ids lock them in the same
+    order (no deadlock). Returns the ids inserted.
+    """
+    meta = LearningEvent._meta
+    columns = ", ".join(connection.ops.quote_name(meta.get_field(name).column)
+                        for name in ("event_id", "user", "event_type", "context", "classroom", "occurred_at",
+                                     "created_at"))
+    with connection.cursor() as cursor:
+        cursor.execute(_STAGING_DDL)
+        with cursor.cursor.copy(f"COPY {_STAGING_TABLE} (event_id, user_id, event_type, context, classroom_id, "
+                                "occurred_at) FROM STDIN") as copy:
+            write_row = copy.write_row
+            for event in events:
+                write_row((event.event_id, event.user_id, event.event_type, event.context_json, event.classroom_id,
+                           event.occurred_at))
+        cursor.execute(
+            f"WITH staged AS (DELETE FROM {_STAGING_TABLE} RETURNING *) "
+            f"INSERT INTO {connection.ops.quote_name(meta.db_table)} ({columns}) "
+            "SELECT event_id, user_id, event_type, context, classroom_id, occurred_at, %s FROM staged "
+            f"ORDER BY event_id ON CONFLICT ({connection.ops.quote_name(meta.get_field('event_id').column)}) "
+            "DO NOTHING RETURNING event_id::text",
+            [timezone.now()],
+        )
+        return {row[0] for row in cursor.fetchall()}
+
+
+def _portable_insert(events: list[ingest.StagedEvent]) -> set[str]:
+    """Other databases (SQLite): look up the stored ids, insert the others ignoring conflicts.
+
+    Exact when writers are serialised, as SQLite does (the platform opens its transactions IMMEDIATE).
+    """
+    inserted: set[str] = set()
+    for start in range(0, len(events), _LOOKUP_CHUNK):
+        chunk = events[start:start + _LOOKUP_CHUNK]
+        stored = {str(event_id) for event_id in LearningEvent.objects.filter(
+            event_id__in=[e.event_id for e in chunk]).values_list("event_id", flat=True)}
+        fresh = [e for e in chunk if e.event_id not in stored]
+        LearningEvent.objects.bulk_create(
+            [LearningEvent(event_id=e.event_id, user_id=e.user_id, event_type=e.event_type, context=e.context,
+                           classroom_id=e.classroom_id, occurred_at=e.occurred_at)  # created_at: auto_now_add
+             for e in fresh],
+            ignore_conflicts=True,
+        )
+        inserted.update(e.event_id for e in fresh)
+    return inserted
+
+
+def _split_duplicates(skipped: list[ingest.StagedEvent]
+                      ) -> tuple[list[ingest.StagedEvent], list[ingest.StagedEvent]]:
+    """``(duplicates, conflicts)`` of events whose id is stored: same user, type, context, classroom or not."""
+    if not skipped:
+        return [], []
+    ids = list({event.event_id for event in skipped})
+    stored: dict[str, tuple] = {}
+    for start in range(0, len(ids), _LOOKUP_CHUNK):
+        rows = LearningEvent.objects.filter(event_id__in=ids[start:start + _LOOKUP_CHUNK]).values_list(
+            "event_id", "user_id", "event_type", "context", "classroom_id")
+        stored.update((str(event_id), content) for event_id, *content in rows)
+    duplicates, conflicts = [], []
+    for event in skipped:
+        same = stored.get(event.event_id) == [event.user_id, event.event_type, event.context, event.classroom_id]
+        (duplicates if same else conflicts).append(event)
+    return duplicates, conflicts
 
 
 # --- one helper per kind of action ----------------------------------------------------------------

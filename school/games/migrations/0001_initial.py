@@ -35,6 +35,7 @@ class Migration(migrations.Migration):
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('score', models.FloatField()),
                 ('duration_seconds', models.FloatField()),
+                ('word_ids', models.JSONField(blank=True, default=list, help_text='Ids of the words the play covered.')),
                 ('completed_at', models.DateTimeField(auto_now_add=True)),
                 ('classroom', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='classrooms.classroom')),
                 ('game', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='plays', to='games.game')),

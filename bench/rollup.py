@@ -1,0 +1,286 @@
+"""Rollup benchmark: one local day of 1,000,000 events from 10,000 learners, rolled up three ways.
+
+1. ``rollup``: ``learning_events.aggregation.rollup_day(day)``, the whole stored rollup: learner,
+   learner-in-classroom, classroom, learner-word and classroom-word days, time on task included.
+2. ``raw SQL``: the counting alone written by hand: per-learner and per-learner-word counts, each one
+   ``INSERT ... SELECT ... GROUP BY ... ON CONFLICT DO UPDATE`` over the day's events. The floor.
+3. ``per-learner``: the spec's approach, one learner at a time (``aggregate_daily_stats`` then
+   ``update_or_create`` of the learner's row; no word rows, which only flatters it), timed on a sample of
+   learners and extrapolated to all of them. The figure says so.
+
+Every leg runs in a transaction rolled back afterwards, so each starts from empty rollup tables and all
+see the same events. The rollup runs ``--repeat`` times; the best and the median are printed.
+
+Data: learners spread over six time zones (two with DST), 30 per classroom; each works through a deck
+of 40 words (decks drawn from a pool of 2,000) in 3 practice sessions of 30 answers (start and end
+included), reads and finishes a story (timed), plays a game (timed) and answers 3 exam questions:
+100 events each, all inside their local day. Generated in PostgreSQL with ``generate_series``.
+
+Run (see bench/README.md)::
+
+    make bench-rollup                # or: .venv/bin/python bench/rollup.py [--learners 10000] [--sample 200]
+
+``DATABASE_URL`` (default ``postgres://postgres@127.0.0.1:5432/learning_events_bench_rollup``) is created
+if missing and migrated; its events are replaced when their number or the day differs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import time
+from datetime import date
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/learning_events_bench_rollup"
+TIME_ZONES = ["UTC", "Europe/Madrid", "America/New_York", "Asia/Kolkata", "Asia/Tokyo", "America/Lima"]
+DAY = date(2026, 3, 10)
+DECK = 40
+WORD_POOL = 2000
+SESSIONS = 3
+ANSWERS = 30  # word answers per session; with its start and end, 32 events
+PER_CLASSROOM = 30
+EVENTS_PER_LEARNER = SESSIONS * (ANSWERS + 2) + 4  # + content_view, content_complete, game, 3 exam answers
+
+
+class Rollback(Exception):
+    """Raised to roll back a timed leg."""
+
+
+def ensure_database(url: str) -> None:
+    """Create the benchmark database when it does not exist yet."""
+    import dj_database_url
+    import psycopg
+    from psycopg import sql
+
+    cfg = dj_database_url.parse(url)
+    if cfg["ENGINE"] != "django.db.backends.postgresql":
+        sys.exit("bench/rollup.py needs PostgreSQL: set DATABASE_URL=postgres://...")
+    admin = psycopg.connect(host=cfg["HOST"] or None, port=cfg["PORT"] or None, user=cfg["USER"] or None,
+                            password=cfg["PASSWORD"] or None, dbname="postgres", autocommit=True)
+    with admin:
+        if not admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", [cfg["NAME"]]).fetchone():
+            admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(cfg["NAME"])))
+            print(f"created database {cfg['NAME']}")
+
+
+def setup_django(url: str) -> None:
+    os.environ["DATABASE_URL"] = url
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "school.config.settings")
+    sys.path[:0] = [str(ROOT), str(ROOT / "src")]
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+
+
+def generate(learners: int) -> None:
+    """(Re)create the bench people, classrooms and the day's events, unless they are already there."""
+    from django.db import connection
+
+    from learning_events.models import LearningEvent
+
+    expected = learners * EVENTS_PER_LEARNER
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT COUNT(*), MIN(occurred_at), MAX(occurred_at) FROM learning_events_learningevent")
+        count, first, last = cursor.fetchone()
+    if count == expected and first.date() >= date.fromordinal(DAY.toordinal() - 1) and last.date() <= date.fromordinal(DAY.toordinal() + 1):
+        print(f"reusing {count:,} events of {DAY}")
+        return
+    started = time.perf_counter()
+    zones = "ARRAY[" + ", ".join(f"'{z}'" for z in TIME_ZONES) + "]"
+    classrooms = -(-learners // PER_CLASSROOM)
+    with connection.cursor() as cursor:
+        cursor.execute("TRUNCATE learning_events_learningevent, learning_events_dirtyday, "
+                       "classrooms_membership, classrooms_assignment, classrooms_classroom, "
+                       "accounts_learnerprofile, auth_user CASCADE")
+        cursor.execute("""
+            INSERT INTO auth_user (id, password, is_superuser, username, first_name, last_name, email,
+                                   is_staff, is_active, date_joined)
+            SELECT n, '!', false, 'bench-' || n, '', '', '', false, true, now()
+            FROM generate_series(1, %s + %s) AS n""", [learners, classrooms])
+        cursor.execute(f"""
+            INSERT INTO accounts_learnerprofile (user_id, display_name, time_zone, role)
+            SELECT n, 'Bench ' || n, ({zones})[1 + mod(n, {len(TIME_ZONES)})],
+                   CASE WHEN n > %s THEN 'teacher' ELSE 'learner' END
+            FROM generate_series(1, %s + %s) AS n""", [learners, learners, classrooms])
+        cursor.execute("""
+            INSERT INTO classrooms_classroom (id, name, teacher_id, join_code, language, created_at)
+            SELECT c, 'Bench class ' || c, %s + c, 'B' || lpad(c::text, 7, '0'), 'es', now()
+            FROM generate_series(1, %s) AS c""", [learners, classrooms])
+        cursor.execute("""
+            INSERT INTO classrooms_membership (classroom_id, student_id, joined_at)
+            SELECT 1 + (n - 1) / %s, n, now() FROM generate_series(1, %s) AS n""", [PER_CLASSROOM, learners])
+        for table in ("auth_user", "classrooms_classroom"):
+            cursor.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT MAX(id) FROM {table}))")
+        # Each learner's local midnight, computed by PostgreSQL from their profile's zone.
+        learner_days = f"""
+            SELECT p.user_id AS u, 1 + (p.user_id - 1) / {PER_CLASSROOM} AS room,
+                   ('{DAY.isoformat()}'::timestamp AT TIME ZONE p.time_zone) AS midnight,
+                   mod(mod(p.user_id, 50) * {DECK}, {WORD_POOL}) AS deck
+            FROM accounts_learnerprofile p WHERE p.role = 'learner'"""
+        # Sessions at 08:00, 13:00 and 19:00 local time (+ a few minutes per learner), one answer every
+        # 20-50 s; position 0 is the start, ANSWERS + 1 the end.
+        cursor.execute(f"""
+            INSERT INTO learning_events_learningevent (event_id, user_id, event_type, context, classroom_id,
+                                                       created_at, occurred_at)
+            SELECT gen_random_uuid(), l.u,
+                   CASE WHEN i = 0 THEN 'practice_start' WHEN i = {ANSWERS + 1} THEN 'practice_end'
+                        WHEN mod(l.u + s + i, 4) = 0 THEN 'word_incorrect' ELSE 'word_correct' END,
+                   CASE WHEN i IN (0, {ANSWERS + 1})
+                        THEN jsonb_build_object('session_id', md5(l.u || '-' || s)::uuid::text)
+                        ELSE jsonb_build_object('session_id', md5(l.u || '-' || s)::uuid::text,
+                                                'word_id', l.deck + mod(i * 7 + s * 11, {DECK}),
+                                                'response_ms', 900 + mod(l.u * i, 4000)) END,
+                   l.room, now(),
+                   l.midnight + make_interval(hours => 8 + s * 5 + mod(l.u, 3), mins => mod(l.u, 40))
+                              + make_interval(secs => i * 20 + mod(l.u + i, 31))
+            FROM ({learner_days}) AS l, generate_series(0, {SESSIONS - 1}) AS s,
+                 generate_series(0, {ANSWERS + 1}) AS i""")
+        cursor.execute(f"""
+            INSERT INTO learning_events_learningevent (event_id, user_id, event_type, context, classroom_id,
+                                                       created_at, occurred_at)
+            SELECT gen_random_uuid(), l.u, k.event_type, k.context, l.room, now(), l.midnight + k.at
+            FROM ({learner_days}) AS l, LATERAL (VALUES
+                ('content_view', jsonb_build_object('content_id', mod(l.u, 200), 'content_type', 'story'),
+                 interval '16 hours'),
+                ('content_complete', jsonb_build_object('content_id', mod(l.u, 200), 'content_type', 'story',
+                                                         'duration_seconds', 420.5), interval '16 hours 7 minutes'),
+                ('game_complete', jsonb_build_object('game_id', mod(l.u, 30), 'score', 80,
+                                                      'duration_seconds', 300), interval '17 hours'),
+                ('exam_answer', jsonb_build_object('exam_id', 1, 'question_id', 1, 'submission_id', l.u,
+                                                    'correct', true), interval '18 hours'),
+                ('exam_answer', jsonb_build_object('exam_id', 1, 'question_id', 2, 'submission_id', l.u,
+                                                    'correct', false), interval '18 hours 1 minute'),
+                ('exam_answer', jsonb_build_object('exam_id', 1, 'question_id', 3, 'submission_id', l.u,
+                                                    'correct', mod(l.u, 2) = 0), interval '18 hours 2 minutes')
+            ) AS k(event_type, context, at)""")
+        cursor.execute("ANALYZE")
+    stored = LearningEvent.objects.count()
+    print(f"generated {stored:,} events for {learners:,} learners in {classrooms:,} classrooms "
+          f"in {time.perf_counter() - started:.1f} s")
+
+
+def timed(leg) -> float:
+    """Seconds ``leg()`` takes inside a transaction that is then rolled back."""
+    from django.db import transaction
+
+    elapsed = 0.0
+    try:
+        with transaction.atomic():
+            started = time.perf_counter()
+            leg()
+            elapsed = time.perf_counter() - started
+            raise Rollback
+    except Rollback:
+        pass
+    return elapsed
+
+
+def raw_sql_counts() -> None:
+    """The counting alone, by hand: per-learner and per-learner-word counts, upserted."""
+    from django.db import connection
+    from django.utils import timezone
+
+    from learning_events.aggregation import _utc_reach
+
+    lo, hi = _utc_reach(DAY)
+    now = timezone.now()
+    with connection.cursor() as cursor:
+        cursor.execute("""
+            INSERT INTO learning_events_learnerdailystats (user_id, date, words_practiced, words_correct,
+                words_incorrect, unique_words, accuracy, exam_answers, exam_correct, exam_accuracy,
+                content_viewed, content_completed, games_completed, sessions, time_spent, updated_at)
+            SELECT user_id, %s,
+                COUNT(*) FILTER (WHERE event_type IN ('word_correct', 'word_incorrect')),
+                COUNT(*) FILTER (WHERE event_type = 'word_correct'),
+                COUNT(*) FILTER (WHERE event_type = 'word_incorrect'),
+                COUNT(DISTINCT (context ->> 'word_id')), NULL,
+                COUNT(*) FILTER (WHERE event_type = 'exam_answer'),
+                COUNT(*) FILTER (WHERE event_type = 'exam_answer' AND context -> 'correct' = 'true'), NULL,
+                COUNT(*) FILTER (WHERE event_type = 'content_view'),
+                COUNT(*) FILTER (WHERE event_type = 'content_complete'),
+                COUNT(*) FILTER (WHERE event_type = 'game_complete'),
+                COUNT(DISTINCT context ->> 'session_id') FILTER (WHERE event_type = 'practice_start'), 0, %s
+            FROM learning_events_learningevent WHERE occurred_at >= %s AND occurred_at < %s
+            GROUP BY user_id
+            ON CONFLICT (user_id, date) DO UPDATE SET words_practiced = excluded.words_practiced,
+                words_correct = excluded.words_correct, words_incorrect = excluded.words_incorrect,
+                unique_words = excluded.unique_words, exam_answers = excluded.exam_answers,
+                exam_correct = excluded.exam_correct, content_viewed = excluded.content_viewed,
+                content_completed = excluded.content_completed, games_completed = excluded.games_completed,
+                sessions = excluded.sessions, updated_at = excluded.updated_at""", [DAY, now, lo, hi])
+        cursor.execute("""
+            INSERT INTO learning_events_learnerworddailystats (user_id, date, word_id, attempts, correct,
+                first_seen, last_seen, last_correct, updated_at)
+            SELECT user_id, %s, (context ->> 'word_id')::bigint, COUNT(*),
+                COUNT(*) FILTER (WHERE event_type = 'word_correct'), MIN(occurred_at), MAX(occurred_at),
+                bool_or(event_type = 'word_correct'), %s
+            FROM learning_events_learningevent
+            WHERE occurred_at >= %s AND occurred_at < %s AND event_type IN ('word_correct', 'word_incorrect')
+            GROUP BY user_id, (context ->> 'word_id')::bigint
+            ON CONFLICT (user_id, date, word_id) DO UPDATE SET attempts = excluded.attempts,
+                correct = excluded.correct, first_seen = excluded.first_seen, last_seen = excluded.last_seen,
+                last_correct = excluded.last_correct, updated_at = excluded.updated_at""", [DAY, now, lo, hi])
+
+
+def per_learner(user_ids: list[int]) -> None:
+    """The spec's sketch: for each learner, compute the day from their events, then store one row."""
+    from learning_events.aggregation import aggregate_daily_stats
+    from learning_events.models import LearnerDailyStats
+
+    for user_id in user_ids:
+        LearnerDailyStats.objects.update_or_create(user_id=user_id, date=DAY,
+                                                   defaults=aggregate_daily_stats(user_id, DAY))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--learners", type=int, default=10_000)
+    parser.add_argument("--sample", type=int, default=200, help="learners timed for the per-learner leg")
+    parser.add_argument("--repeat", type=int, default=3, help="runs of the rollup and of the raw SQL")
+    args = parser.parse_args()
+    url = os.environ.get("DATABASE_URL") or DEFAULT_URL
+    ensure_database(url)
+    setup_django(url)
+    generate(args.learners)
+
+    from django.db import connection
+
+    from learning_events.aggregation import rollup_day
+    from learning_events.models import LearnerDailyStats, LearningEvent
+
+    events = LearningEvent.objects.count()
+    summary = {}
+
+    def roll() -> None:
+        summary["result"] = rollup_day(DAY)
+        summary["rows"] = LearnerDailyStats.objects.count()
+
+    rollups = [timed(roll) for _ in range(args.repeat)]
+    raws = [timed(raw_sql_counts) for _ in range(args.repeat)]
+    step = max(1, args.learners // args.sample)
+    sample = list(range(1, args.learners + 1, step))[: args.sample]
+    sampled = timed(lambda: per_learner(sample))
+    extrapolated = sampled * args.learners / len(sample)
+
+    rollup, raw = min(rollups), min(raws)
+    print(f"\nPostgreSQL {connection.pg_version // 10000}, {events:,} events, {args.learners:,} learners, day {DAY}")
+    print(f"rollup_day        best {rollup:7.2f} s   median {statistics.median(rollups):7.2f} s   "
+          f"({summary['result'].learner_days:,} learner-days, {summary['result'].classroom_days:,} classroom-days, "
+          f"{summary['rows']:,} learner rows)")
+    print(f"raw SQL counting  best {raw:7.2f} s   median {statistics.median(raws):7.2f} s   "
+          "(learner + learner-word counts, INSERT ... SELECT ... GROUP BY ... ON CONFLICT)")
+    print(f"per-learner       {extrapolated:7.2f} s   EXTRAPOLATED from {len(sample)} learners "
+          f"timed at {sampled:.2f} s ({sampled / len(sample) * 1000:.1f} ms each)")
+    print(f"\nrollup / raw SQL       = {rollup / raw:5.2f}x   (target <= 3x)")
+    print(f"per-learner / rollup   = {extrapolated / rollup:5.1f}x   (target >= 20x)")
+
+
+if __name__ == "__main__":
+    main()

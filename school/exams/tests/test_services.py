@@ -1,0 +1,78 @@
+import re
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from learning_events.exceptions import InvalidEvent
+from learning_events.models import LearningEvent
+
+from school import factories
+from school.exams import services
+from school.exams.models import Exam, Question, Submission, SubmittedAnswer
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.mark.parametrize(
+    ("answer", "expected"),
+    [("The cat", True), ("  the   CAT\n", True), ("thecat", False), ("the cats", False), ("", False)],
+)
+def test_short_text_is_trimmed_case_insensitive_with_inner_whitespace_collapsed(answer, expected):
+    question = Question(kind=Question.Kind.SHORT_TEXT, correct_answer="The  cat")
+    assert services.is_correct(question, answer) is expected
+
+
+@pytest.mark.parametrize(("answer", "expected"), [("gato", True), ("Gato", False), (" gato", False)])
+def test_multiple_choice_is_an_exact_match_of_the_option(answer, expected):
+    question = Question(kind=Question.Kind.MULTIPLE_CHOICE, choices=["gato", "Gato", " gato"], correct_answer="gato")
+    assert services.is_correct(question, answer) is expected
+
+
+def test_create_exam_refuses_a_bad_question_and_stores_nothing(teacher):
+    with pytest.raises(ValidationError) as caught:
+        services.create_exam(owner=teacher, title="X", language="es", questions=[
+            {"kind": "multiple_choice", "prompt": "?", "choices": ["a", "b"], "correct_answer": "c"}])
+    assert caught.value.message_dict == {"correct_answer": ["The correct answer must be one of the choices."]}
+    assert not Exam.objects.exists()
+
+
+def _exam_with(n_questions: int) -> tuple[Exam, list[dict]]:
+    exam = factories.ExamFactory()
+    questions = factories.QuestionFactory.create_batch(n_questions, exam=exam)
+    return exam, [{"question_id": q.pk, "answer": "gato"} for q in questions]
+
+
+def _queries_to_submit(learner, classroom, n_questions: int) -> int:
+    exam, answers = _exam_with(n_questions)
+    with CaptureQueriesContext(connection) as queries:
+        services.submit_exam(learner=learner, exam=exam, answers=answers, classroom=classroom)
+    assert LearningEvent.objects.filter(context__exam_id=exam.pk).count() == n_questions
+    return len(queries)
+
+
+def test_submission_costs_the_same_queries_for_5_or_50_questions(learner, classroom):
+    assert _queries_to_submit(learner, classroom, 5) == _queries_to_submit(learner, classroom, 50)
+
+
+def test_events_of_a_submission_are_one_insert(learner, classroom):
+    exam, answers = _exam_with(50)
+    with CaptureQueriesContext(connection) as queries:
+        services.submit_exam(learner=learner, exam=exam, answers=answers, classroom=classroom)
+    # However the pipeline stages the rows, one statement inserts them into the events table.
+    event_inserts = [q["sql"] for q in queries if re.search(r'INSERT (OR IGNORE )?INTO "learning_events_learningevent"',
+                                                               q["sql"])]
+    assert len(event_inserts) == 1
+
+
+def test_submission_rolls_back_when_its_events_cannot_be_logged(learner, monkeypatch):
+    exam, answers = _exam_with(3)
+
+    def refuse(*args, **kwargs):
+        raise InvalidEvent({"context.exam_id": "must be an integer"}, "exam_answer")
+
+    monkeypatch.setattr(services, "log_exam_answers", refuse)
+    with pytest.raises(InvalidEvent):
+        services.submit_exam(learner=learner, exam=exam, answers=answers)
+    assert not Submission.objects.exists()
+    assert not SubmittedAnswer.objects.exists()

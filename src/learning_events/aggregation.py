@@ -1,0 +1,669 @@
+"""Rollups: each learner's, classroom's and word's daily figures, computed from the events.
+
+One definition (``docs/aggregation.md``), two implementations that tests hold equal:
+
+- ``aggregate_daily_stats(user_id, date)`` and the pure ``daily_figures``: the reference, plain Python
+  over one learner's events. It is the definition made executable; nothing stored is read.
+- ``rollup_day``, ``rollup_dirty_days`` and ``rollup_previous_local_day``: the stored rollups, computed
+  set-based in SQL for any number of learner-days at once in a fixed number of statements (window
+  functions for time on task), upserted, idempotent.
+
+A learner's day is their local calendar day (``timezones``): Python computes each learner's day bounds
+(DST-correct) and hands them to SQL as rows, so the SQL never converts time zones. The SQL runs on
+PostgreSQL and on SQLite >= 3.38; what differs between them is confined to ``_Dialect``.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from django.core.exceptions import ImproperlyConfigured
+from django.db import connections, router, transaction
+from django.utils import timezone
+
+from . import event_types as et
+from .conf import app_settings
+from .models import (
+    ClassroomDailyStats,
+    ClassroomWordDailyStats,
+    DirtyDay,
+    LearnerClassroomDailyStats,
+    LearnerDailyStats,
+    LearnerWordDailyStats,
+    LearningEvent,
+)
+from .timezones import day_bounds, local_date, time_zones_of
+
+#: The figures of a learner-day (and, summed over learners, of a classroom-day), in model field order.
+FIGURES = (
+    "words_practiced", "words_correct", "words_incorrect", "unique_words", "accuracy",
+    "exam_answers", "exam_correct", "exam_accuracy", "content_viewed", "content_completed",
+    "games_completed", "sessions", "time_spent",
+)
+#: Events that belong to a practice session when they carry a ``session_id``.
+SESSION_TYPES = (et.PRACTICE_START, et.PRACTICE_END, et.WORD_CORRECT, et.WORD_INCORRECT)
+#: Events whose ``duration_seconds`` covers the time before them.
+DURATION_TYPES = (et.CONTENT_VIEW, et.CONTENT_COMPLETE, et.GAME_COMPLETE)
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MICRO = timedelta(microseconds=1)
+# Days in every time zone (UTC-12 to UTC+14) lie inside [D 00:00 UTC - 1 day, D+1 00:00 UTC + 1 day).
+_ZONE_SLACK = timedelta(days=1)
+# Learner-days rolled up per transaction by rollup_dirty_days.
+DIRTY_BATCH = 5000
+# pg_advisory_xact_lock key serialising the rollups' writes ("LERO").
+_LOCK_KEY = 0x4C45524F
+
+
+def to_micros(instant: datetime) -> int:
+    """``instant`` as whole microseconds since the Unix epoch (exact)."""
+    return (instant - _EPOCH) // _MICRO
+
+
+# --- the reference definition, in Python ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Activity:
+    """One event as the rollups see it: what it counts for and what time it covers."""
+
+    event_type: str
+    at: int  # occurred_at, microseconds since the epoch
+    classroom_id: int | None = None
+    word_id: int | None = None
+    session_id: str | None = None  # normalised: lower-case hex without dashes
+    duration: int = 0  # microseconds the event covers before ``at`` (capped at MAX_SESSION)
+    correct: bool = False  # exam answers: graded correct
+
+    @classmethod
+    def of(cls, event_type: str, occurred_at: datetime, classroom_id: int | None, context: dict) -> Activity:
+        """The activity of a stored event (its context already validated by the catalogue)."""
+        word_id = context.get("word_id") if event_type in et.WORD_TYPES else None
+        session_id = context.get("session_id") if event_type in SESSION_TYPES else None
+        seconds = context.get("duration_seconds") if event_type in DURATION_TYPES else None
+        duration = 0
+        if seconds is not None and seconds > 0:
+            cap = app_settings.MAX_SESSION
+            # float * int then truncation: the same IEEE steps the SQL takes.
+            duration = cap // _MICRO if seconds >= cap.total_seconds() else int(float(seconds) * 1_000_000)
+        return cls(
+            event_type=event_type,
+            at=to_micros(occurred_at),
+            classroom_id=classroom_id,
+            word_id=word_id,
+            session_id=session_id.lower().replace("-", "") if session_id else None,
+            duration=duration,
+            correct=event_type == et.EXAM_ANSWER and context.get("correct") is True,
+        )
+
+
+def daily_figures(activities: Iterable[Activity], start: int, end: int) -> dict[str, Any]:
+    """The figures of one learner's day ``[start, end)`` (microseconds) from their activities around it.
+
+    ``activities`` must hold every event of the learner from ``start - MAX_SESSION`` to
+    ``end + MAX_SESSION``: sessions and timed activities crossing the day's bounds are looked for there.
+    Pass only the events attached to one classroom to get the learner's figures in that classroom.
+    """
+    activities = list(activities)
+    today = [a for a in activities if start <= a.at < end]
+    words = [a for a in today if a.event_type in et.WORD_TYPES]
+    correct = sum(a.event_type == et.WORD_CORRECT for a in words)
+    exams = [a for a in today if a.event_type == et.EXAM_ANSWER]
+    exam_correct = sum(a.correct for a in exams)
+    return {
+        "words_practiced": len(words),
+        "words_correct": correct,
+        "words_incorrect": len(words) - correct,
+        "unique_words": len({a.word_id for a in words}),
+        "accuracy": correct / len(words) if words else None,
+        "exam_answers": len(exams),
+        "exam_correct": exam_correct,
+        "exam_accuracy": exam_correct / len(exams) if exams else None,
+        "content_viewed": sum(a.event_type == et.CONTENT_VIEW for a in today),
+        "content_completed": sum(a.event_type == et.CONTENT_COMPLETE for a in today),
+        "games_completed": sum(a.event_type == et.GAME_COMPLETE for a in today),
+        "sessions": len({(a.classroom_id, a.session_id) for a in today
+                         if a.event_type == et.PRACTICE_START and a.session_id}),
+        "time_spent": time_on_task(activities, start, end) // 1_000_000,
+    }
+
+
+def time_on_task(activities: Iterable[Activity], start: int, end: int) -> int:
+    """Microseconds of ``[start, end)`` covered by the activities' sessions and timed activities."""
+    idle = app_settings.IDLE_GAP // _MICRO
+    intervals = []
+    sessions: dict[tuple[int | None, str], list[Activity]] = defaultdict(list)
+    for a in activities:
+        if a.event_type in SESSION_TYPES and a.session_id:
+            sessions[(a.classroom_id, a.session_id)].append(a)
+        if a.duration:
+            intervals.append((a.at - a.duration, a.at))
+    for events in sessions.values():
+        starts = [a.at for a in events if a.event_type == et.PRACTICE_START]
+        ends = [a.at for a in events if a.event_type == et.PRACTICE_END]
+        first = min(starts) if starts else min(a.at for a in events)
+        last = max(ends) if ends else max(a.at for a in events)
+        times = sorted(a.at for a in events if first <= a.at <= last)
+        intervals.extend((before, after) for before, after in zip(times, times[1:]) if after - before <= idle)
+    return covered(intervals, start, end)
+
+
+def covered(intervals: Iterable[tuple[int, int]], start: int, end: int) -> int:
+    """Length of the union of ``intervals``, each clipped to ``[start, end)``."""
+    total, reach = 0, start
+    for lo, hi in sorted((max(lo, start), min(hi, end)) for lo, hi in intervals):
+        if hi > reach:
+            total += hi - max(lo, reach)
+            reach = hi
+    return total
+
+
+def days_changed_by(event: LearningEvent, tz: Any) -> list[date]:
+    """The learner's local days (in ``tz``) whose figures ``event`` can change: its own day, and for a
+    session event the days within MAX_SESSION of it (the session's bounds are looked for that far), for a
+    timed activity the days its duration reaches back into."""
+    activity = Activity.of(event.event_type, event.occurred_at, event.classroom_id, event.context)
+    first = last = local_date(event.occurred_at, tz)
+    if activity.session_id and activity.event_type in SESSION_TYPES:
+        reach = app_settings.MAX_SESSION
+        first, last = local_date(event.occurred_at - reach, tz), local_date(event.occurred_at + reach, tz)
+    elif activity.duration:
+        first = local_date(event.occurred_at - activity.duration * _MICRO, tz)
+    return [first + timedelta(days=n) for n in range((last - first).days + 1)]
+
+
+def learner_day_activities(user_id: int, day: date) -> tuple[int, int, list[Activity]]:
+    """``(start, end, activities)``: the bounds of the learner's local ``day`` (microseconds) and their
+    activities from ``start - MAX_SESSION`` to ``end + MAX_SESSION``."""
+    tz = time_zones_of([user_id])[user_id]
+    start, end = day_bounds(day, tz)
+    reach = app_settings.MAX_SESSION
+    rows = LearningEvent.objects.filter(
+        user_id=user_id, occurred_at__gte=start - reach, occurred_at__lt=end + reach,
+    ).values_list("event_type", "occurred_at", "classroom_id", "context")
+    return to_micros(start), to_micros(end), [Activity.of(*row) for row in rows]
+
+
+def aggregate_daily_stats(user_id: int, date: date) -> dict[str, Any]:
+    """The learner's figures on their local ``date``, computed from the events themselves.
+
+    Returns every name of ``FIGURES``: counts (int), ``accuracy`` and ``exam_accuracy`` (0..1, None when
+    nothing was practised or answered) and ``time_spent`` (whole seconds of time on task). The stored
+    ``LearnerDailyStats`` row of the day equals it once the day is rolled up (no row: all zeros).
+    """
+    start, end, activities = learner_day_activities(user_id, date)
+    return daily_figures(activities, start, end)
+
+
+# --- the stored rollups, set-based in SQL -----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RollupSummary:
+    """What one rollup recomputed."""
+
+    learner_days: int = 0
+    classroom_days: int = 0
+
+    def __add__(self, other: RollupSummary) -> RollupSummary:
+        return RollupSummary(self.learner_days + other.learner_days, self.classroom_days + other.classroom_days)
+
+
+def rollup_day(day: date, user_ids: Iterable[int] | None = None) -> RollupSummary:
+    """Recompute and store the rollups of local ``day`` for ``user_ids`` (None: every learner with events
+    around that day), with the classrooms they were active in. Idempotent; a fixed number of queries
+    whatever the number of learners."""
+    if user_ids is None:
+        user_ids = _users_with_events(*_utc_reach(day))
+    return _rollup({(user_id, day) for user_id in user_ids})
+
+
+def rollup_previous_local_day(now: datetime | None = None) -> RollupSummary:
+    """Roll up, for every learner active lately, the local day before the one they are in at ``now``:
+    the nightly pass that makes sure every finished day is stored."""
+    now = now or timezone.now()
+    reach = app_settings.MAX_SESSION
+    user_ids = _users_with_events(now - timedelta(days=2) - 2 * _ZONE_SLACK - reach, now + reach)
+    zones = time_zones_of(user_ids)
+    return _rollup({(user_id, local_date(now, zones[user_id]) - timedelta(days=1)) for user_id in user_ids})
+
+
+def rollup_dirty_days(*, batch_size: int = DIRTY_BATCH) -> RollupSummary:
+    """Roll up the learner-days marked dirty before this call, ``batch_size`` per transaction.
+
+    Each batch locks its DirtyDay rows (PostgreSQL: ``FOR UPDATE SKIP LOCKED``, so two runs at once take
+    different rows), rolls them up and deletes those whose ``marked_at`` did not change meanwhile. Days
+    marked again after the call began are left for the next run.
+    """
+    began = timezone.now()
+    summary = RollupSummary()
+    while True:
+        with transaction.atomic(using=_db()):
+            snapshot = list(
+                DirtyDay.objects.select_for_update(skip_locked=True)
+                .filter(marked_at__lte=began).order_by("marked_at", "id")
+                .values_list("id", "user_id", "date", "marked_at")[:batch_size]
+            )
+            if not snapshot:
+                return summary
+            summary += _rollup({(user_id, day) for _, user_id, day, _ in snapshot})
+            _delete_unchanged_dirty_days(snapshot)
+        if len(snapshot) < batch_size:
+            return summary
+
+
+def _db() -> str:
+    return router.db_for_write(LearnerDailyStats)
+
+
+def _utc_reach(day: date) -> tuple[datetime, datetime]:
+    """Instants between which any learner's events that can count on local ``day`` lie."""
+    start = datetime.combine(day, datetime.min.time(), tzinfo=UTC)
+    reach = app_settings.MAX_SESSION
+    return start - _ZONE_SLACK - reach, start + timedelta(days=1) + _ZONE_SLACK + reach
+
+
+def _users_with_events(since: datetime, until: datetime) -> list[int]:
+    return list(
+        LearningEvent.objects.filter(occurred_at__gte=since, occurred_at__lt=until)
+        .order_by().values_list("user_id", flat=True).distinct()
+    )
+
+
+class _Dialect:
+    """The few SQL spellings where PostgreSQL and SQLite differ, in one place."""
+
+    def __init__(self, connection: Any) -> None:
+        if connection.vendor not in ("postgresql", "sqlite"):
+            raise ImproperlyConfigured(
+                f"learning_events rollups support PostgreSQL and SQLite, not {connection.vendor}")
+        self.connection = connection
+        self.postgres = connection.vendor == "postgresql"
+
+    def epoch_us(self, column: str) -> str:
+        """Microseconds since the epoch of a datetime column, exactly."""
+        if self.postgres:
+            return f"CAST(EXTRACT(EPOCH FROM {column}) * 1000000 AS BIGINT)"
+        # Django stores "YYYY-MM-DD HH:MM:SS[.ffffff]" (UTC) in SQLite. (Run without parameters: a bare %s.)
+        return (f"(CAST(strftime('%s', {column}) AS INTEGER) * 1000000"
+                f" + CAST(substr({column} || '.000000', 21, 6) AS INTEGER))")
+
+    def truncate(self, expression: str) -> str:
+        """A non-negative double, truncated to a BIGINT."""
+        if self.postgres:
+            return f"CAST(trunc({expression}) AS BIGINT)"
+        return f"CAST({expression} AS INTEGER)"
+
+    def json_rows(self, columns: dict[str, str]) -> str:
+        """A row source reading one JSON parameter, a list of objects with ``columns`` {name: kind}, kinds
+        being "int", "date" and "datetime"."""
+        if self.postgres:
+            types = {"int": "bigint", "date": "date", "datetime": "timestamptz"}
+            spec = ", ".join(f"{name} {types[kind]}" for name, kind in columns.items())
+            return f"json_to_recordset(CAST(%s AS json)) AS j({spec})"
+        # SQLite stores dates and datetimes as text: keep them as the text Django wrote.
+        fields = ", ".join(
+            (f"CAST(value ->> '{name}' AS INTEGER)" if kind == "int" else f"value ->> '{name}'") + f" AS {name}"
+            for name, kind in columns.items())
+        return f"(SELECT {fields} FROM json_each(%s)) AS j"
+
+    def json_value(self, value: Any) -> Any:
+        """``value`` as ``json_rows`` reads it back: dates ISO, datetimes as each backend compares them."""
+        if isinstance(value, datetime):
+            if self.postgres:
+                return value.astimezone(UTC).isoformat()
+            return self.connection.ops.adapt_datetimefield_value(value)
+        if isinstance(value, date):
+            return value.isoformat()
+        return value
+
+    def json_param(self, rows: Iterable[dict[str, Any]]) -> str:
+        return json.dumps([{k: self.json_value(v) for k, v in row.items()} for row in rows])
+
+    def lock(self, cursor: Any) -> None:
+        """Serialise rollups (PostgreSQL; SQLite serialises writers by itself)."""
+        if self.postgres:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_LOCK_KEY])
+
+
+def _sql_list(values: Iterable[str]) -> str:
+    return ", ".join(f"'{value}'" for value in values)
+
+
+def _tables(connection: Any) -> dict[str, str]:
+    quote = connection.ops.quote_name
+    models = {"events": LearningEvent, "learner": LearnerDailyStats, "learner_room": LearnerClassroomDailyStats,
+              "room": ClassroomDailyStats, "learner_word": LearnerWordDailyStats,
+              "room_word": ClassroomWordDailyStats, "dirty": DirtyDay}
+    return {key: quote(model._meta.db_table) for key, model in models.items()}
+
+
+# Temporary tables of one rollup, created and dropped inside its transaction.
+_TEMP_TABLES = ("le_rollup_pairs", "le_rollup_scope", "le_rollup_windows", "le_rollup_events", "le_rollup_figures")
+
+
+def _rollup(pairs: set[tuple[int, date]]) -> RollupSummary:
+    """Recompute the rollups of the (learner, local day) ``pairs`` and of the (classroom, day) pairs they
+    were active in; store them (upsert) and delete the rows of those scopes that no event supports.
+
+    A classroom-day is recomputed over all its learners: learners active in the classroom that day are
+    rolled up with the given ones. Runs in its own transaction (a savepoint inside the caller's).
+    """
+    if not pairs:
+        return RollupSummary()
+    connection = connections[_db()]
+    dialect = _Dialect(connection)
+    tables = _tables(connection)
+    reach = app_settings.MAX_SESSION
+    with transaction.atomic(using=_db()), connection.cursor() as cursor, _temporary_tables(cursor):
+        dialect.lock(cursor)
+        # 1. The classrooms the learners were active in around those days, and their other learners.
+        cursor.execute(
+            "CREATE TEMPORARY TABLE le_rollup_pairs AS SELECT * FROM "
+            + dialect.json_rows({"user_id": "int", "day": "date", "lo": "datetime", "hi": "datetime"}),
+            [dialect.json_param({"user_id": u, "day": d, "lo": _utc_reach(d)[0], "hi": _utc_reach(d)[1]}
+                                for u, d in pairs)],
+        )
+        cursor.execute(_SCOPE_SQL.format(**tables))
+        cursor.execute(_CLASSMATES_SQL.format(**tables))
+        pairs = pairs | {(user_id, _as_date(day)) for user_id, day in cursor.fetchall()}
+        # 2. Each learner's local day, as bounds computed here (DST-correct), never in SQL.
+        zones = time_zones_of({user_id for user_id, _ in pairs})
+        windows = []
+        for user_id, day in pairs:
+            start, end = day_bounds(_as_date(day), zones[user_id])
+            windows.append({"user_id": user_id, "day": _as_date(day), "ws": to_micros(start), "we": to_micros(end),
+                            "day_lo": start, "day_hi": end, "scan_lo": start - reach, "scan_hi": end + reach})
+        cursor.execute(
+            "CREATE TEMPORARY TABLE le_rollup_windows AS SELECT * FROM " + dialect.json_rows(
+                {"user_id": "int", "day": "date", "ws": "int", "we": "int", "day_lo": "datetime",
+                 "day_hi": "datetime", "scan_lo": "datetime", "scan_hi": "datetime"}),
+            [dialect.json_param(windows)],
+        )
+        cursor.execute("CREATE INDEX le_rollup_windows_key ON le_rollup_windows (user_id, day)")
+        # 3. The events that count, parsed once; then the figures of each (learner, day, classroom).
+        cursor.execute(_EVENTS_SQL.format(
+            **tables, epoch=dialect.epoch_us("e.occurred_at"),
+            duration=dialect.truncate("CAST(e.context ->> 'duration_seconds' AS DOUBLE PRECISION) * 1000000"),
+            max_session=reach // _MICRO, max_session_seconds=int(reach.total_seconds()),
+            word_types=_sql_list(et.WORD_TYPES), session_types=_sql_list(SESSION_TYPES),
+            duration_types=_sql_list(DURATION_TYPES),
+        ))
+        if dialect.postgres:
+            cursor.execute("ANALYZE le_rollup_windows, le_rollup_scope, le_rollup_events")
+        cursor.execute(_FIGURES_SQL.format(idle=app_settings.IDLE_GAP // _MICRO))
+        # 4. Upsert every rollup, then delete the rows of the recomputed scopes that were not rewritten.
+        stamp = timezone.now()
+        for statement in _WRITE_SQL:
+            cursor.execute(statement.format(**tables), [stamp])
+        cursor.execute("SELECT COUNT(*) FROM le_rollup_scope")
+        classroom_days = cursor.fetchone()[0]
+    return RollupSummary(learner_days=len(windows), classroom_days=classroom_days)
+
+
+@contextmanager
+def _temporary_tables(cursor: Any) -> Iterator[None]:
+    for table in _TEMP_TABLES:
+        cursor.execute(f"DROP TABLE IF EXISTS {table}")
+    yield
+    for table in _TEMP_TABLES:
+        cursor.execute(f"DROP TABLE IF EXISTS {table}")
+
+
+def _as_date(value: date | str) -> date:
+    """SQLite hands dates back as ISO text."""
+    return value if isinstance(value, date) else date.fromisoformat(value)
+
+
+def _delete_unchanged_dirty_days(snapshot: list[tuple[int, int, date, datetime]]) -> None:
+    connection = connections[_db()]
+    dialect = _Dialect(connection)
+    dirty = _tables(connection)["dirty"]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"DELETE FROM {dirty} WHERE id IN (SELECT d.id FROM {dirty} d JOIN "
+            + dialect.json_rows({"id": "int", "marked_at": "datetime"})
+            + " ON d.id = j.id AND d.marked_at = j.marked_at)",
+            [dialect.json_param({"id": pk, "marked_at": marked_at} for pk, _, _, marked_at in snapshot)],
+        )
+
+
+# (classroom, day) pairs to recompute: the classrooms the learners used around those days.
+_SCOPE_SQL = """
+CREATE TEMPORARY TABLE le_rollup_scope AS
+SELECT DISTINCT e.classroom_id, p.day, p.lo, p.hi
+FROM le_rollup_pairs p
+JOIN {events} e ON e.user_id = p.user_id AND e.occurred_at >= p.lo AND e.occurred_at < p.hi
+WHERE e.classroom_id IS NOT NULL
+"""
+
+# Every learner active in those classrooms around those days: a classroom-day sums all its learners.
+_CLASSMATES_SQL = """
+SELECT DISTINCT e.user_id, s.day
+FROM le_rollup_scope s
+JOIN {events} e ON e.classroom_id = s.classroom_id AND e.occurred_at >= s.lo AND e.occurred_at < s.hi
+"""
+
+# The events of each learner-day window, from MAX_SESSION before it to MAX_SESSION after it, with what
+# the figures need pulled out of the context. ``t`` is occurred_at in microseconds; ``today`` says whether
+# the event lies inside the day (counts only count those).
+_EVENTS_SQL = """
+CREATE TEMPORARY TABLE le_rollup_events AS
+SELECT
+  w.user_id, w.day, w.ws, w.we, e.classroom_id, e.event_type, e.occurred_at, {epoch} AS t,
+  CASE WHEN e.occurred_at >= w.day_lo AND e.occurred_at < w.day_hi THEN 1 ELSE 0 END AS today,
+  CASE WHEN e.event_type IN ({word_types}) THEN CAST(e.context ->> 'word_id' AS BIGINT) END AS word_id,
+  CASE WHEN e.event_type IN ({session_types}) THEN REPLACE(LOWER(e.context ->> 'session_id'), '-', '') END AS sid,
+  CASE WHEN e.event_type IN ({duration_types})
+            AND CAST(e.context ->> 'duration_seconds' AS DOUBLE PRECISION) > 0 THEN
+    CASE WHEN CAST(e.context ->> 'duration_seconds' AS DOUBLE PRECISION) >= {max_session_seconds}
+         THEN {max_session} ELSE {duration} END
+  END AS duration,
+  CASE WHEN e.event_type = 'exam_answer' AND e.context -> 'correct' = 'true' THEN 1 ELSE 0 END AS exam_correct
+FROM le_rollup_windows w
+JOIN {events} e ON e.user_id = w.user_id AND e.occurred_at >= w.scan_lo AND e.occurred_at < w.scan_hi
+"""
+
+# Figures per (learner, day, classroom or NULL), and the learner's whole time on task of the day.
+#
+# Time on task, set-based: a session is (learner, classroom, session_id); its events outside
+# [first start, last end] (without a start: first event; without an end: last event) do not count; the
+# rest chain into runs where consecutive events are at most IDLE apart; each run covers [first, last].
+# Timed activities cover [t - duration, t]. Intervals are clipped to the day, then their union is
+# measured per classroom and per learner: each interval, in order of start, adds what lies beyond the
+# furthest end of the ones before it (a running MAX window).
+_FIGURES_SQL = """
+CREATE TEMPORARY TABLE le_rollup_figures AS
+WITH counted AS (
+  SELECT user_id, day, classroom_id,
+    SUM(CASE WHEN event_type IN ('word_correct', 'word_incorrect') THEN 1 ELSE 0 END) AS words_practiced,
+    SUM(CASE WHEN event_type = 'word_correct' THEN 1 ELSE 0 END) AS words_correct,
+    SUM(CASE WHEN event_type = 'word_incorrect' THEN 1 ELSE 0 END) AS words_incorrect,
+    COUNT(DISTINCT word_id) AS unique_words,
+    SUM(CASE WHEN event_type = 'exam_answer' THEN 1 ELSE 0 END) AS exam_answers,
+    SUM(exam_correct) AS exam_correct,
+    SUM(CASE WHEN event_type = 'content_view' THEN 1 ELSE 0 END) AS content_viewed,
+    SUM(CASE WHEN event_type = 'content_complete' THEN 1 ELSE 0 END) AS content_completed,
+    SUM(CASE WHEN event_type = 'game_complete' THEN 1 ELSE 0 END) AS games_completed,
+    COUNT(DISTINCT CASE WHEN event_type = 'practice_start' THEN sid END) AS sessions
+  FROM le_rollup_events WHERE today = 1
+  GROUP BY user_id, day, classroom_id
+),
+bounded AS (
+  SELECT user_id, day, ws, we, classroom_id, sid, t,
+    COALESCE(MIN(CASE WHEN event_type = 'practice_start' THEN t END) OVER s, MIN(t) OVER s) AS first_t,
+    COALESCE(MAX(CASE WHEN event_type = 'practice_end' THEN t END) OVER s, MAX(t) OVER s) AS last_t
+  FROM le_rollup_events WHERE sid IS NOT NULL
+  WINDOW s AS (PARTITION BY user_id, day, classroom_id, sid ORDER BY t
+               ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING)
+),
+chained AS (
+  SELECT user_id, day, ws, we, classroom_id, sid, t,
+    t - LAG(t) OVER (PARTITION BY user_id, day, classroom_id, sid ORDER BY t) AS gap
+  FROM bounded WHERE t >= first_t AND t <= last_t
+),
+runs AS (
+  SELECT user_id, day, ws, we, classroom_id, sid, t,
+    CASE WHEN gap <= {idle} THEN t - gap ELSE t END AS lo,
+    SUM(CASE WHEN gap <= {idle} THEN 0 ELSE 1 END)
+      OVER (PARTITION BY user_id, day, classroom_id, sid ORDER BY t ROWS UNBOUNDED PRECEDING) AS run
+  FROM chained
+),
+spans AS (
+  SELECT user_id, day, ws, we, classroom_id, MIN(lo) AS lo, MAX(t) AS hi
+  FROM runs GROUP BY user_id, day, ws, we, classroom_id, sid, run
+  UNION ALL
+  SELECT user_id, day, ws, we, classroom_id, t - duration, t
+  FROM le_rollup_events WHERE duration > 0
+),
+clipped AS (
+  SELECT user_id, day, classroom_id,
+    CASE WHEN lo < ws THEN ws ELSE lo END AS lo,
+    CASE WHEN hi > we THEN we ELSE hi END AS hi
+  FROM spans WHERE lo < hi AND lo < we AND hi > ws
+),
+room_reach AS (
+  SELECT user_id, day, classroom_id, lo, hi,
+    MAX(hi) OVER (PARTITION BY user_id, day, classroom_id ORDER BY lo, hi
+                  ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS reach
+  FROM clipped
+),
+learner_reach AS (
+  SELECT user_id, day, lo, hi,
+    MAX(hi) OVER (PARTITION BY user_id, day ORDER BY lo, hi
+                  ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS reach
+  FROM clipped
+),
+learner_time AS (
+  SELECT user_id, day,
+    SUM(CASE WHEN reach IS NULL OR reach <= lo THEN hi - lo WHEN reach < hi THEN hi - reach ELSE 0 END) AS time_us
+  FROM learner_reach GROUP BY user_id, day
+),
+parts AS (
+  SELECT user_id, day, classroom_id, words_practiced, words_correct, words_incorrect, unique_words,
+    exam_answers, exam_correct, content_viewed, content_completed, games_completed, sessions, 0 AS time_us
+  FROM counted
+  UNION ALL
+  SELECT user_id, day, classroom_id, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    CASE WHEN reach IS NULL OR reach <= lo THEN hi - lo WHEN reach < hi THEN hi - reach ELSE 0 END
+  FROM room_reach
+)
+SELECT p.user_id, p.day, p.classroom_id,
+  CAST(SUM(p.words_practiced) AS BIGINT) AS words_practiced,
+  CAST(SUM(p.words_correct) AS BIGINT) AS words_correct,
+  CAST(SUM(p.words_incorrect) AS BIGINT) AS words_incorrect,
+  CAST(SUM(p.unique_words) AS BIGINT) AS unique_words,
+  CAST(SUM(p.exam_answers) AS BIGINT) AS exam_answers,
+  CAST(SUM(p.exam_correct) AS BIGINT) AS exam_correct,
+  CAST(SUM(p.content_viewed) AS BIGINT) AS content_viewed,
+  CAST(SUM(p.content_completed) AS BIGINT) AS content_completed,
+  CAST(SUM(p.games_completed) AS BIGINT) AS games_completed,
+  CAST(SUM(p.sessions) AS BIGINT) AS sessions,
+  CAST(SUM(p.time_us) AS BIGINT) / 1000000 AS time_spent,
+  CAST(COALESCE(MAX(l.time_us), 0) AS BIGINT) / 1000000 AS learner_time_spent
+FROM parts p LEFT JOIN learner_time l ON l.user_id = p.user_id AND l.day = p.day
+GROUP BY p.user_id, p.day, p.classroom_id
+"""
+
+_RATIO = "CASE WHEN SUM({whole}) > 0 THEN CAST(SUM({part}) AS DOUBLE PRECISION) / SUM({whole}) END"
+_SUMS = """
+  SUM(f.words_practiced), SUM(f.words_correct), SUM(f.words_incorrect), {accuracy},
+  SUM(f.exam_answers), SUM(f.exam_correct), {exam_accuracy},
+  SUM(f.content_viewed), SUM(f.content_completed), SUM(f.games_completed), SUM(f.sessions)
+""".format(accuracy=_RATIO.format(part="f.words_correct", whole="f.words_practiced"),
+           exam_accuracy=_RATIO.format(part="f.exam_correct", whole="f.exam_answers"))
+_COLUMNS = ("words_practiced, words_correct, words_incorrect, accuracy, exam_answers, exam_correct, "
+            "exam_accuracy, content_viewed, content_completed, games_completed, sessions")
+_UPDATE = ", ".join(f"{name} = excluded.{name}" for name in (
+    *_COLUMNS.split(", "), "unique_words", "time_spent", "updated_at"))
+
+# Each statement takes one parameter: the rollup's timestamp, written to updated_at. Rows of a
+# recomputed scope with an older updated_at were not rewritten: no event supports them any more.
+# (``WHERE true`` before ON CONFLICT: SQLite's grammar needs it after a join.)
+_WRITE_SQL = (
+    # Learner-word days.
+    """
+INSERT INTO {learner_word} (user_id, date, word_id, attempts, correct, first_seen, last_seen, last_correct,
+                            updated_at)
+SELECT user_id, day, word_id, COUNT(*), SUM(CASE WHEN event_type = 'word_correct' THEN 1 ELSE 0 END),
+  MIN(occurred_at), MAX(occurred_at),
+  CASE WHEN MAX(CASE WHEN event_type = 'word_incorrect' THEN t END) = MAX(t) THEN FALSE ELSE TRUE END, %s
+FROM le_rollup_events WHERE today = 1 AND word_id IS NOT NULL
+GROUP BY user_id, day, word_id
+ON CONFLICT (user_id, date, word_id) DO UPDATE SET attempts = excluded.attempts, correct = excluded.correct,
+  first_seen = excluded.first_seen, last_seen = excluded.last_seen, last_correct = excluded.last_correct,
+  updated_at = excluded.updated_at
+""",
+    """
+DELETE FROM {learner_word} WHERE id IN (
+  SELECT x.id FROM le_rollup_windows w JOIN {learner_word} x ON x.user_id = w.user_id AND x.date = w.day
+  WHERE x.updated_at < %s)
+""",
+    # Classroom-word days.
+    """
+INSERT INTO {room_word} (classroom_id, date, word_id, attempts, correct, learners, updated_at)
+SELECT e.classroom_id, e.day, e.word_id, COUNT(*), SUM(CASE WHEN e.event_type = 'word_correct' THEN 1 ELSE 0 END),
+  COUNT(DISTINCT e.user_id), %s
+FROM le_rollup_events e JOIN le_rollup_scope s ON s.classroom_id = e.classroom_id AND s.day = e.day
+WHERE e.today = 1 AND e.word_id IS NOT NULL
+GROUP BY e.classroom_id, e.day, e.word_id
+ON CONFLICT (classroom_id, date, word_id) DO UPDATE SET attempts = excluded.attempts,
+  correct = excluded.correct, learners = excluded.learners, updated_at = excluded.updated_at
+""",
+    """
+DELETE FROM {room_word} WHERE id IN (
+  SELECT x.id FROM le_rollup_scope s JOIN {room_word} x ON x.classroom_id = s.classroom_id AND x.date = s.day
+  WHERE x.updated_at < %s)
+""",
+    # Learner days: unique words from the learner-word rows just written (distinct across classrooms).
+    f"""
+INSERT INTO {{learner}} (user_id, date, {_COLUMNS}, unique_words, time_spent, updated_at)
+SELECT f.user_id, f.day, {_SUMS},
+  (SELECT COUNT(*) FROM {{learner_word}} x WHERE x.user_id = f.user_id AND x.date = f.day),
+  MAX(f.learner_time_spent), %s
+FROM le_rollup_figures f WHERE TRUE
+GROUP BY f.user_id, f.day
+ON CONFLICT (user_id, date) DO UPDATE SET {_UPDATE}
+""",
+    """
+DELETE FROM {learner} WHERE id IN (
+  SELECT x.id FROM le_rollup_windows w JOIN {learner} x ON x.user_id = w.user_id AND x.date = w.day
+  WHERE x.updated_at < %s)
+""",
+    # Learner days in each classroom.
+    f"""
+INSERT INTO {{learner_room}} (user_id, classroom_id, date, {_COLUMNS}, unique_words, time_spent, updated_at)
+SELECT f.user_id, f.classroom_id, f.day, {_SUMS}, SUM(f.unique_words), SUM(f.time_spent), %s
+FROM le_rollup_figures f WHERE f.classroom_id IS NOT NULL
+GROUP BY f.user_id, f.classroom_id, f.day
+ON CONFLICT (classroom_id, date, user_id) DO UPDATE SET {_UPDATE}
+""",
+    """
+DELETE FROM {learner_room} WHERE id IN (
+  SELECT x.id FROM le_rollup_windows w JOIN {learner_room} x ON x.user_id = w.user_id AND x.date = w.day
+  WHERE x.updated_at < %s)
+""",
+    # Classroom days: sums over the classroom's learners; unique words from the classroom-word rows.
+    f"""
+INSERT INTO {{room}} (classroom_id, date, {_COLUMNS}, unique_words, time_spent, active_learners, updated_at)
+SELECT f.classroom_id, f.day, {_SUMS},
+  (SELECT COUNT(*) FROM {{room_word}} x WHERE x.classroom_id = f.classroom_id AND x.date = f.day),
+  SUM(f.time_spent), COUNT(*), %s
+FROM le_rollup_figures f JOIN le_rollup_scope s ON s.classroom_id = f.classroom_id AND s.day = f.day
+WHERE TRUE
+GROUP BY f.classroom_id, f.day
+ON CONFLICT (classroom_id, date) DO UPDATE SET {_UPDATE}, active_learners = excluded.active_learners
+""",
+    """
+DELETE FROM {room} WHERE id IN (
+  SELECT x.id FROM le_rollup_scope s JOIN {room} x ON x.classroom_id = s.classroom_id AND x.date = s.day
+  WHERE x.updated_at < %s)
+""",
+)

@@ -1,0 +1,101 @@
+"""Admin of raw events (read-only, filters, search) and dead letters (status filter, replay action)."""
+
+import json
+import uuid
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.test import Client
+
+from learning_events import services
+from learning_events.models import LearningEvent, RejectedEvent
+
+pytestmark = pytest.mark.django_db
+
+VIEW = {"content_id": 12, "content_type": "story"}
+EVENTS = "/admin/learning_events/learningevent/"
+LETTERS = "/admin/learning_events/rejectedevent/"
+
+
+@pytest.fixture
+def admin_client_(db):
+    client = Client()
+    client.force_login(get_user_model().objects.create_superuser("boss", "boss@example.com", "x"))
+    return client
+
+
+def ingest(user, events):
+    return services.ingest_batch(user=user, body=json.dumps({"events": events}).encode())
+
+
+@pytest.mark.parametrize("query", [
+    "", "?event_type__exact=content_view", "?occurred_at__gte=2000-01-01+00:00:00%2B00:00", "?classroom__id__exact=1",
+    "?q=u1", "?q=nobody",
+])
+def test_the_event_changelist_loads_with_filters_and_search(admin_client_, user, room, query):
+    ingest(user, [{"event_type": "content_view", "context": VIEW, "classroom_id": room.pk}])
+    response = admin_client_.get(EVENTS + query)
+    assert response.status_code == 200
+    shown = [obj.user.username for obj in response.context["cl"].result_list]
+    assert shown == ([] if query == "?q=nobody" else ["u1"])
+
+
+def test_the_event_filters_are_type_date_and_classroom(admin_client_, room):
+    response = admin_client_.get(EVENTS)
+    assert [spec.title for spec in response.context["cl"].filter_specs] == ["event type", "occurred at", "classroom"]
+
+
+def test_events_are_read_only(admin_client_, user):
+    ingest(user, [{"event_type": "content_view", "context": VIEW}])
+    event = LearningEvent.objects.get()
+    page = admin_client_.get(f"{EVENTS}{event.pk}/change/")
+    assert (page.status_code, page.context["has_change_permission"]) == (200, False)
+    assert admin_client_.get(f"{EVENTS}add/").status_code == 403
+    assert admin_client_.post(f"{EVENTS}{event.pk}/delete/", {"post": "yes"}).status_code == 403
+    assert LearningEvent.objects.count() == 1
+
+
+def test_the_dead_letter_changelist_filters_by_status_and_reason(admin_client_, user):
+    ingest(user, [{"event_type": "exam_answer"}, {"event_type": "word_correct"}])
+    RejectedEvent.objects.filter(batch_index=1).update(replayed_at="2026-05-01T00:00:00Z")
+    for query, indexes in [("", [0, 1]), ("?status=pending", [0]), ("?status=replayed", [1]),
+                           ("?reason__exact=conflict", []), ("?q=u1", [0, 1])]:
+        response = admin_client_.get(LETTERS + query)
+        assert response.status_code == 200
+        assert sorted(obj.batch_index for obj in response.context["cl"].result_list) == indexes, query
+
+
+def test_the_replay_action_stores_what_passes_now_and_says_how_many(admin_client_, user):
+    from tests.testapp.models import Room
+
+    room = Room.objects.create(name="Joined later")
+    event_id = str(uuid.uuid4())
+    ingest(user, [{"event_id": event_id, "event_type": "content_view", "context": VIEW, "classroom_id": room.pk},
+                  {"event_type": "exam_answer"}])
+    room.members.add(user)
+    response = admin_client_.post(LETTERS, {"action": "replay", "_selected_action": list(
+        RejectedEvent.objects.values_list("pk", flat=True))}, follow=True)
+    assert response.status_code == 200
+    assert [str(m) for m in response.context["messages"]] == ["Replayed 1 dead letter(s); 1 still pending."]
+    assert list(LearningEvent.objects.values_list("event_id", flat=True)) == [uuid.UUID(event_id)]
+    assert list(RejectedEvent.objects.order_by("batch_index").values_list("replayed_event_id", flat=True)) == [
+        uuid.UUID(event_id), None]
+
+
+def test_the_replay_action_needs_the_change_permission(user):
+    from django.contrib.auth.models import Permission
+
+    from tests.testapp.models import Room
+
+    room = Room.objects.create(name="Joined later")
+    ingest(user, [{"event_type": "content_view", "context": VIEW, "classroom_id": room.pk}])
+    room.members.add(user)  # the letter would pass now
+    staff = get_user_model().objects.create_user("clerk", is_staff=True)
+    staff.user_permissions.add(Permission.objects.get(codename="view_rejectedevent"))
+    client = Client()
+    client.force_login(staff)
+    response = client.get(LETTERS)
+    assert response.status_code == 200
+    assert response.context["action_form"] is None  # no action this user may run: the replay is not offered
+    client.post(LETTERS, {"action": "replay", "_selected_action": [RejectedEvent.objects.get().pk]})
+    assert (RejectedEvent.objects.get().replayed_at, LearningEvent.objects.count()) == (None, 0)
