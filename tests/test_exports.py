@@ -10,6 +10,7 @@ import pyarrow.parquet as pq
 import pytest
 from django.core.management import call_command, load_command_class
 from django.core.management.base import CommandError
+from django.db import connection
 
 from learning_events import exports, services
 from learning_events.models import LearningEvent
@@ -128,7 +129,8 @@ def test_parquet_has_typed_columns_and_the_schema_version_in_its_metadata(three_
 def test_empty_exports_are_valid_files(db):
     export = exports.events_export(everything())
     assert rendered(export, "jsonl") == b""
-    assert rendered(export, "csv") == b"schema_version,event_id,event_type,occurred_at,created_at,learner,classroom,context\n"
+    assert rendered(export, "csv") == (
+        b"schema_version,event_id,event_type,occurred_at,created_at,learner,classroom,context\n")
     table = pq.read_table(io.BytesIO(rendered(export, "parquet")))
     assert (table.num_rows, table.schema.names) == (0, [c.name for c in exports.EVENT_COLUMNS])
 
@@ -220,6 +222,23 @@ def test_parquet_streams_in_row_groups(monkeypatch, make_user):
     assert len(chunks) == 2  # the first row group as soon as it is full, then the rest and the footer
     assert pq.read_table(io.BytesIO(b"".join(chunks))).column("event_id").to_pylist() == [
         str(e.event_id) for e in LearningEvent.objects.order_by("occurred_at", "id")]
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("build", [exports.events_export, exports.traces_export])
+def test_rows_stream_through_a_server_side_cursor_on_postgresql(monkeypatch, make_user, build):
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL only: SQLite has no server-side cursors (rows are still fetched in chunks)")
+    monkeypatch.setattr(exports, "CHUNK_SIZE", 1)
+    learner = make_user()
+    for second in range(3):
+        services.log_word_practice(learner, 7, True, occurred_at=at(second))
+    rows = build(everything()).rows()
+    next(rows)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM pg_cursors WHERE name LIKE '_django_curs_%%'")
+        assert cursor.fetchone() == (1,)
+    assert len(list(rows)) == 2
 
 
 # --- filters --------------------------------------------------------------------------------------

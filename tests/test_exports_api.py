@@ -77,13 +77,17 @@ def test_staff_download_traces_as_json_lines_by_default(staff_api, history):
         (EVENTS, {"format": "xlsx"}, {"format": ["'xlsx' is not a format; choose one of jsonl, csv, parquet"]}),
         (EVENTS, {"format": "json"}, {"format": ["'json' is not a format; choose one of jsonl, csv, parquet"]}),
         (EVENTS, {"since": "2026-02-30"}, {"since": ["'2026-02-30' is not a date; use YYYY-MM-DD"]}),
-        (TRACES, {"since": "2026-03-03", "until": "2026-03-02"}, {"until": ["2026-03-02 is before since (2026-03-03)"]}),
+        (TRACES, {"since": "2026-03-03", "until": "2026-03-02"},
+         {"until": ["2026-03-02 is before since (2026-03-03)"]}),
         (EVENTS, {"classroom": "abc"}, {"classroom": ["'abc' is not a classroom id (an integer)"]}),
         (TRACES, {"classroom": "999"}, {"classroom": ["no classroom has id 999"]}),
         (EVENTS, {"types": "word_guessed"}, {"types": [
             "unknown event type(s) word_guessed; known: practice_start, practice_end, word_correct, word_incorrect, "
             "exam_answer, content_view, content_complete, game_complete"]}),
         (TRACES, {"types": "word_correct"}, {"types": ["traces are graded word attempts; types does not apply"]}),
+        (EVENTS, {"format": "xml", "until": "soon"},
+         {"format": ["'xml' is not a format; choose one of jsonl, csv, parquet"],
+          "until": ["'soon' is not a date; use YYYY-MM-DD"]}),
     ],
 )
 def test_bad_arguments_are_a_400_naming_them(staff_api, url, query, errors):

@@ -9,7 +9,7 @@ from .models import Content, Reading
 
 
 def contents(*, kind: str | None = None, language: str | None = None, level: str | None = None) -> QuerySet[Content]:
-    """Stories and articles without their bodies, filtered by whichever of ``kind``, ``language``, ``level`` is given."""
+    """Stories and articles without their bodies, filtered by any given ``kind``, ``language``, ``level``."""
     filters = {name: value for name, value in {"kind": kind, "language": language, "level": level}.items() if value}
     return Content.objects.filter(**filters).defer("body")
 

@@ -295,6 +295,12 @@ class _Dialect:
         return (f"(CAST(strftime('%s', {column}) AS INTEGER) * 1000000"
                 f" + CAST(substr({column} || '.000000', 21, 6) AS INTEGER))")
 
+    def session_key(self, expression: str) -> str:
+        """A session id as a sortable key: a uuid on PostgreSQL (fast to sort), normalised text on SQLite."""
+        if self.postgres:
+            return f"CAST({expression} AS uuid)"
+        return f"REPLACE(LOWER({expression}), '-', '')"
+
     def truncate(self, expression: str) -> str:
         """A non-negative double, truncated to a BIGINT."""
         if self.postgres:
@@ -327,10 +333,16 @@ class _Dialect:
     def json_param(self, rows: Iterable[dict[str, Any]]) -> str:
         return json.dumps([{k: self.json_value(v) for k, v in row.items()} for row in rows])
 
-    def lock(self, cursor: Any) -> None:
-        """Serialise rollups (PostgreSQL; SQLite serialises writers by itself)."""
+    def prepare(self, cursor: Any) -> None:
+        """Serialise rollups and give their sorts memory (PostgreSQL; SQLite serialises writers itself)."""
         if self.postgres:
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_LOCK_KEY])
+            cursor.execute("SELECT set_config('work_mem', %s, true)", [app_settings.ROLLUP_WORK_MEM])
+
+    def analyze(self, cursor: Any, *tables: str) -> None:
+        """Give the planner the sizes of fresh temporary tables (PostgreSQL does not sample them itself)."""
+        if self.postgres:
+            cursor.execute(f"ANALYZE {', '.join(tables)}")
 
 
 def _sql_list(values: Iterable[str]) -> str:
@@ -346,7 +358,8 @@ def _tables(connection: Any) -> dict[str, str]:
 
 
 # Temporary tables of one rollup, created and dropped inside its transaction.
-_TEMP_TABLES = ("le_rollup_pairs", "le_rollup_scope", "le_rollup_windows", "le_rollup_events", "le_rollup_figures")
+_TEMP_TABLES = ("le_rollup_pairs", "le_rollup_scope", "le_rollup_windows", "le_rollup_events", "le_rollup_words",
+                "le_rollup_figures")
 
 
 def _rollup(pairs: set[tuple[int, date]]) -> RollupSummary:
@@ -363,7 +376,7 @@ def _rollup(pairs: set[tuple[int, date]]) -> RollupSummary:
     tables = _tables(connection)
     reach = app_settings.MAX_SESSION
     with transaction.atomic(using=_db()), connection.cursor() as cursor, _temporary_tables(cursor):
-        dialect.lock(cursor)
+        dialect.prepare(cursor)
         # 1. The classrooms the learners were active in around those days, and their other learners.
         cursor.execute(
             "CREATE TEMPORARY TABLE le_rollup_pairs AS SELECT * FROM "
@@ -371,6 +384,7 @@ def _rollup(pairs: set[tuple[int, date]]) -> RollupSummary:
             [dialect.json_param({"user_id": u, "day": d, "lo": _utc_reach(d)[0], "hi": _utc_reach(d)[1]}
                                 for u, d in pairs)],
         )
+        dialect.analyze(cursor, "le_rollup_pairs")
         cursor.execute(_SCOPE_SQL.format(**tables))
         cursor.execute(_CLASSMATES_SQL.format(**tables))
         pairs = pairs | {(user_id, _as_date(day)) for user_id, day in cursor.fetchall()}
@@ -378,8 +392,8 @@ def _rollup(pairs: set[tuple[int, date]]) -> RollupSummary:
         zones = time_zones_of({user_id for user_id, _ in pairs})
         windows = []
         for user_id, day in pairs:
-            start, end = day_bounds(_as_date(day), zones[user_id])
-            windows.append({"user_id": user_id, "day": _as_date(day), "ws": to_micros(start), "we": to_micros(end),
+            start, end = day_bounds(day, zones[user_id])
+            windows.append({"user_id": user_id, "day": day, "ws": to_micros(start), "we": to_micros(end),
                             "day_lo": start, "day_hi": end, "scan_lo": start - reach, "scan_hi": end + reach})
         cursor.execute(
             "CREATE TEMPORARY TABLE le_rollup_windows AS SELECT * FROM " + dialect.json_rows(
@@ -388,17 +402,20 @@ def _rollup(pairs: set[tuple[int, date]]) -> RollupSummary:
             [dialect.json_param(windows)],
         )
         cursor.execute("CREATE INDEX le_rollup_windows_key ON le_rollup_windows (user_id, day)")
-        # 3. The events that count, parsed once; then the figures of each (learner, day, classroom).
+        dialect.analyze(cursor, "le_rollup_windows", "le_rollup_scope")
+        # 3. The events that count, parsed once; per-word tallies; the figures of each (learner, day, classroom).
+        seconds = "CAST(e.context ->> 'duration_seconds' AS DOUBLE PRECISION)"
         cursor.execute(_EVENTS_SQL.format(
             **tables, epoch=dialect.epoch_us("e.occurred_at"),
-            duration=dialect.truncate("CAST(e.context ->> 'duration_seconds' AS DOUBLE PRECISION) * 1000000"),
+            sid=dialect.session_key("e.context ->> 'session_id'"), seconds=seconds,
+            duration=dialect.truncate(f"{seconds} * 1000000"),
             max_session=reach // _MICRO, max_session_seconds=int(reach.total_seconds()),
             word_types=_sql_list(et.WORD_TYPES), session_types=_sql_list(SESSION_TYPES),
             duration_types=_sql_list(DURATION_TYPES),
         ))
-        if dialect.postgres:
-            cursor.execute("ANALYZE le_rollup_windows, le_rollup_scope, le_rollup_events")
-        cursor.execute(_FIGURES_SQL.format(idle=app_settings.IDLE_GAP // _MICRO))
+        dialect.analyze(cursor, "le_rollup_events")
+        cursor.execute(_WORDS_SQL)
+        cursor.execute(_FIGURES_SQL.format(idle=app_settings.IDLE_GAP // _MICRO, word_types=_sql_list(et.WORD_TYPES)))
         # 4. Upsert every rollup, then delete the rows of the recomputed scopes that were not rewritten.
         stamp = timezone.now()
         for statement in _WRITE_SQL:
@@ -460,15 +477,25 @@ SELECT
   w.user_id, w.day, w.ws, w.we, e.classroom_id, e.event_type, e.occurred_at, {epoch} AS t,
   CASE WHEN e.occurred_at >= w.day_lo AND e.occurred_at < w.day_hi THEN 1 ELSE 0 END AS today,
   CASE WHEN e.event_type IN ({word_types}) THEN CAST(e.context ->> 'word_id' AS BIGINT) END AS word_id,
-  CASE WHEN e.event_type IN ({session_types}) THEN REPLACE(LOWER(e.context ->> 'session_id'), '-', '') END AS sid,
-  CASE WHEN e.event_type IN ({duration_types})
-            AND CAST(e.context ->> 'duration_seconds' AS DOUBLE PRECISION) > 0 THEN
-    CASE WHEN CAST(e.context ->> 'duration_seconds' AS DOUBLE PRECISION) >= {max_session_seconds}
-         THEN {max_session} ELSE {duration} END
+  CASE WHEN e.event_type IN ({session_types}) THEN {sid} END AS sid,
+  CASE WHEN e.event_type IN ({duration_types}) AND {seconds} > 0 THEN
+    CASE WHEN {seconds} >= {max_session_seconds} THEN {max_session} ELSE {duration} END
   END AS duration,
   CASE WHEN e.event_type = 'exam_answer' AND e.context -> 'correct' = 'true' THEN 1 ELSE 0 END AS exam_correct
 FROM le_rollup_windows w
 JOIN {events} e ON e.user_id = w.user_id AND e.occurred_at >= w.scan_lo AND e.occurred_at < w.scan_hi
+"""
+
+# Each learner's answers to each word on the day, per classroom: what the word rollups and the word
+# counts of the daily figures are made of.
+_WORDS_SQL = """
+CREATE TEMPORARY TABLE le_rollup_words AS
+SELECT user_id, day, classroom_id, word_id, COUNT(*) AS attempts,
+  SUM(CASE WHEN event_type = 'word_correct' THEN 1 ELSE 0 END) AS correct,
+  MIN(occurred_at) AS first_seen, MAX(occurred_at) AS last_seen, MAX(t) AS last_t,
+  MAX(CASE WHEN event_type = 'word_incorrect' THEN t END) AS last_wrong_t
+FROM le_rollup_events WHERE today = 1 AND word_id IS NOT NULL
+GROUP BY user_id, day, classroom_id, word_id
 """
 
 # Figures per (learner, day, classroom or NULL), and the learner's whole time on task of the day.
@@ -481,22 +508,7 @@ JOIN {events} e ON e.user_id = w.user_id AND e.occurred_at >= w.scan_lo AND e.oc
 # furthest end of the ones before it (a running MAX window).
 _FIGURES_SQL = """
 CREATE TEMPORARY TABLE le_rollup_figures AS
-WITH counted AS (
-  SELECT user_id, day, classroom_id,
-    SUM(CASE WHEN event_type IN ('word_correct', 'word_incorrect') THEN 1 ELSE 0 END) AS words_practiced,
-    SUM(CASE WHEN event_type = 'word_correct' THEN 1 ELSE 0 END) AS words_correct,
-    SUM(CASE WHEN event_type = 'word_incorrect' THEN 1 ELSE 0 END) AS words_incorrect,
-    COUNT(DISTINCT word_id) AS unique_words,
-    SUM(CASE WHEN event_type = 'exam_answer' THEN 1 ELSE 0 END) AS exam_answers,
-    SUM(exam_correct) AS exam_correct,
-    SUM(CASE WHEN event_type = 'content_view' THEN 1 ELSE 0 END) AS content_viewed,
-    SUM(CASE WHEN event_type = 'content_complete' THEN 1 ELSE 0 END) AS content_completed,
-    SUM(CASE WHEN event_type = 'game_complete' THEN 1 ELSE 0 END) AS games_completed,
-    COUNT(DISTINCT CASE WHEN event_type = 'practice_start' THEN sid END) AS sessions
-  FROM le_rollup_events WHERE today = 1
-  GROUP BY user_id, day, classroom_id
-),
-bounded AS (
+WITH bounded AS (
   SELECT user_id, day, ws, we, classroom_id, sid, t,
     COALESCE(MIN(CASE WHEN event_type = 'practice_start' THEN t END) OVER s, MIN(t) OVER s) AS first_t,
     COALESCE(MAX(CASE WHEN event_type = 'practice_end' THEN t END) OVER s, MAX(t) OVER s) AS last_t
@@ -547,9 +559,19 @@ learner_time AS (
   FROM learner_reach GROUP BY user_id, day
 ),
 parts AS (
-  SELECT user_id, day, classroom_id, words_practiced, words_correct, words_incorrect, unique_words,
-    exam_answers, exam_correct, content_viewed, content_completed, games_completed, sessions, 0 AS time_us
-  FROM counted
+  SELECT user_id, day, classroom_id, SUM(attempts) AS words_practiced, SUM(correct) AS words_correct,
+    SUM(attempts - correct) AS words_incorrect, COUNT(*) AS unique_words, 0 AS exam_answers, 0 AS exam_correct,
+    0 AS content_viewed, 0 AS content_completed, 0 AS games_completed, 0 AS sessions, 0 AS time_us
+  FROM le_rollup_words GROUP BY user_id, day, classroom_id
+  UNION ALL
+  SELECT user_id, day, classroom_id, 0, 0, 0, 0,
+    SUM(CASE WHEN event_type = 'exam_answer' THEN 1 ELSE 0 END), SUM(exam_correct),
+    SUM(CASE WHEN event_type = 'content_view' THEN 1 ELSE 0 END),
+    SUM(CASE WHEN event_type = 'content_complete' THEN 1 ELSE 0 END),
+    SUM(CASE WHEN event_type = 'game_complete' THEN 1 ELSE 0 END),
+    COUNT(DISTINCT CASE WHEN event_type = 'practice_start' THEN sid END), 0
+  FROM le_rollup_events WHERE today = 1 AND event_type NOT IN ({word_types})
+  GROUP BY user_id, day, classroom_id
   UNION ALL
   SELECT user_id, day, classroom_id, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
     CASE WHEN reach IS NULL OR reach <= lo THEN hi - lo WHEN reach < hi THEN hi - reach ELSE 0 END
@@ -586,16 +608,15 @@ _UPDATE = ", ".join(f"{name} = excluded.{name}" for name in (
 
 # Each statement takes one parameter: the rollup's timestamp, written to updated_at. Rows of a
 # recomputed scope with an older updated_at were not rewritten: no event supports them any more.
-# (``WHERE true`` before ON CONFLICT: SQLite's grammar needs it after a join.)
+# (``WHERE TRUE`` before ON CONFLICT: SQLite's grammar needs a WHERE there.)
 _WRITE_SQL = (
-    # Learner-word days.
+    # Learner-word days: the last result is the latest answer's (on a tie, incorrect).
     """
 INSERT INTO {learner_word} (user_id, date, word_id, attempts, correct, first_seen, last_seen, last_correct,
                             updated_at)
-SELECT user_id, day, word_id, COUNT(*), SUM(CASE WHEN event_type = 'word_correct' THEN 1 ELSE 0 END),
-  MIN(occurred_at), MAX(occurred_at),
-  CASE WHEN MAX(CASE WHEN event_type = 'word_incorrect' THEN t END) = MAX(t) THEN FALSE ELSE TRUE END, %s
-FROM le_rollup_events WHERE today = 1 AND word_id IS NOT NULL
+SELECT user_id, day, word_id, SUM(attempts), SUM(correct), MIN(first_seen), MAX(last_seen),
+  CASE WHEN MAX(last_wrong_t) = MAX(last_t) THEN FALSE ELSE TRUE END, %s
+FROM le_rollup_words WHERE TRUE
 GROUP BY user_id, day, word_id
 ON CONFLICT (user_id, date, word_id) DO UPDATE SET attempts = excluded.attempts, correct = excluded.correct,
   first_seen = excluded.first_seen, last_seen = excluded.last_seen, last_correct = excluded.last_correct,
@@ -609,11 +630,10 @@ DELETE FROM {learner_word} WHERE id IN (
     # Classroom-word days.
     """
 INSERT INTO {room_word} (classroom_id, date, word_id, attempts, correct, learners, updated_at)
-SELECT e.classroom_id, e.day, e.word_id, COUNT(*), SUM(CASE WHEN e.event_type = 'word_correct' THEN 1 ELSE 0 END),
-  COUNT(DISTINCT e.user_id), %s
-FROM le_rollup_events e JOIN le_rollup_scope s ON s.classroom_id = e.classroom_id AND s.day = e.day
-WHERE e.today = 1 AND e.word_id IS NOT NULL
-GROUP BY e.classroom_id, e.day, e.word_id
+SELECT x.classroom_id, x.day, x.word_id, SUM(x.attempts), SUM(x.correct), COUNT(*), %s
+FROM le_rollup_words x JOIN le_rollup_scope s ON s.classroom_id = x.classroom_id AND s.day = x.day
+WHERE TRUE
+GROUP BY x.classroom_id, x.day, x.word_id
 ON CONFLICT (classroom_id, date, word_id) DO UPDATE SET attempts = excluded.attempts,
   correct = excluded.correct, learners = excluded.learners, updated_at = excluded.updated_at
 """,

@@ -33,6 +33,8 @@ DEFAULTS: dict[str, Any] = {
     "MAX_SESSION_SECONDS": 6 * 60 * 60,
     # Seconds between two runs of the periodic rollup of dirty days (the host's beat schedule reads it).
     "ROLLUP_INTERVAL_SECONDS": 60,
+    # PostgreSQL: work_mem of the rollup's transaction (its sorts and hashes stay in memory).
+    "ROLLUP_WORK_MEM": "256MB",
     # Dotted path of ``f(user, classroom_id)`` that raises Http404 (unknown classroom) or PermissionDenied
     # (not allowed) unless ``user`` may read the classroom's statistics. Unset: staff only.
     "CLASSROOM_STATS_ACCESS": None,
@@ -88,6 +90,10 @@ class Settings:
     @property
     def ROLLUP_INTERVAL_SECONDS(self) -> int:
         return int(self._get("ROLLUP_INTERVAL_SECONDS"))
+
+    @property
+    def ROLLUP_WORK_MEM(self) -> str:
+        return str(self._get("ROLLUP_WORK_MEM"))
 
     @property
     def EXPORT_SALT(self) -> bytes:

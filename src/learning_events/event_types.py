@@ -58,7 +58,7 @@ STRING = ValueKind("string", lambda v: type(v) is str, {"type": "string"}, "must
 UUID_STRING = ValueKind("uuid", _is_uuid_string, {"type": "string", "format": "uuid"}, "must be a UUID string")
 CONTENT_TYPE = ValueKind(
     "content_type",
-    lambda v: v in ("story", "article") and type(v) is str,
+    lambda v: isinstance(v, str) and v in ("story", "article"),
     {"type": "string", "enum": ["story", "article"]},
     'must be "story" or "article"',
 )

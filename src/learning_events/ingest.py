@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import re
+import uuid
 from collections.abc import Callable, Collection
 from datetime import datetime, timedelta
 from typing import Any, NamedTuple
@@ -63,6 +64,14 @@ def context_json(context: dict, max_bytes: int) -> tuple[str | None, dict[str, s
     if "\\u0000" in text:
         return None, {"context": "must not contain the NUL character (\\u0000)"}
     return text, {}
+
+
+def canonical_uuid(value: Any) -> str | None:
+    """The canonical text (lower case, dashed) of a UUID or of its dashed string, else None."""
+    if type(value) is str:
+        lowered = value.lower()
+        return lowered if _UUID.fullmatch(lowered) else None
+    return str(value) if isinstance(value, uuid.UUID) else None
 
 
 def parse_datetime(value: Any) -> datetime | None:
@@ -153,9 +162,7 @@ class ClientEventChecker:
         event_id = raw.get("event_id")
         if event_id is None:
             event_id = self.new_event_id()
-        elif type(event_id) is str and _UUID.fullmatch(lowered := event_id.lower()):
-            event_id = lowered
-        else:
+        elif type(event_id) is not str or (event_id := canonical_uuid(event_id)) is None:
             errors["event_id"] = "must be a UUID string (8-4-4-4-12 hexadecimal digits) or be left out"
 
         event_type = raw.get("event_type")

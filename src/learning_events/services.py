@@ -30,7 +30,8 @@ def validate_event(event_type: str, context: Any) -> dict[str, str]:
     return _check_type_and_context(event_type, context)[1]
 
 
-def _check_type_and_context(event_type: str, context: Any) -> tuple[str | None, dict[str, str]]:
+def _check_type_and_context(event_type: str, context: Any, max_context_bytes: int | None = None
+                            ) -> tuple[str | None, dict[str, str]]:
     """``(context as stored JSON text, problems)`` of a server-side event's type and context."""
     spec = event_types.CATALOGUE.get(event_type) if type(event_type) is str else None
     if spec is None:
@@ -38,7 +39,7 @@ def _check_type_and_context(event_type: str, context: Any) -> tuple[str | None, 
     errors = spec.validate_context(context)
     if errors:
         return None, errors
-    return ingest.context_json(context, app_settings.MAX_CONTEXT_BYTES)
+    return ingest.context_json(context, max_context_bytes or app_settings.MAX_CONTEXT_BYTES)
 
 
 def _stage_server_event(
@@ -50,17 +51,23 @@ def _stage_server_event(
     occurred_at: datetime | None = None,
     event_id: uuid.UUID | str | None = None,
     now: datetime | None = None,
+    max_context_bytes: int | None = None,
 ) -> ingest.StagedEvent:
-    """Check one event of server code and return it ready to store; raises ``InvalidEvent``."""
+    """Check one event of server code and return it ready to store; raises ``InvalidEvent``.
+
+    ``now`` and ``max_context_bytes`` let a bulk caller look the clock and the setting up once.
+    """
     context = dict(context or {})
-    text, errors = _check_type_and_context(event_type, context)
+    text, errors = _check_type_and_context(event_type, context, max_context_bytes)
     if occurred_at is not None and timezone.is_naive(occurred_at):
         errors["occurred_at"] = "must be timezone-aware"
     if event_id is None:
         event_id = str(uuid.uuid4())
+    elif (canonical := ingest.canonical_uuid(event_id)) is not None:
+        event_id = canonical
     else:
         try:
-            event_id = str(event_id if isinstance(event_id, uuid.UUID) else uuid.UUID(str(event_id)))
+            event_id = str(uuid.UUID(str(event_id)))  # other spellings: no dashes, braces, urn:uuid:
         except ValueError:
             errors["event_id"] = "must be a UUID"
     if errors:
@@ -138,14 +145,14 @@ def log_events(events: Iterable[Mapping[str, Any]]) -> int:
     ``occurred_at``, ``event_id``. Events whose ``event_id`` is already stored are skipped (not counted).
     Raises ``InvalidEvent`` (and stores nothing) when any item is invalid; its message names the item.
     """
-    now = timezone.now()
+    now, max_context_bytes = timezone.now(), app_settings.MAX_CONTEXT_BYTES
     staged = []
     for index, item in enumerate(events):
         try:
             staged.append(_stage_server_event(
                 user=item["user"], event_type=item["event_type"], context=item.get("context"),
                 classroom=item.get("classroom"), occurred_at=item.get("occurred_at"),
-                event_id=item.get("event_id"), now=now,
+                event_id=item.get("event_id"), now=now, max_context_bytes=max_context_bytes,
             ))
         except InvalidEvent as exc:
             raise InvalidEvent({f"[{index}].{k}": v for k, v in exc.errors.items()}, exc.event_type) from exc

@@ -75,12 +75,18 @@ class ExportDownloadView(APIView):
         query = request.query_params
         if not self.accepts_types and "types" in query:
             raise ValidationError({"types": ["traces are graded word attempts; types does not apply"]})
+        errors: dict[str, str] = {}
         try:
             fmt = exports.parse_format(query.get("format") or "jsonl")
+        except exports.ExportError as exc:
+            errors.update(exc.errors)
+        try:
             filters = exports.parse_filters(since=query.get("since"), until=query.get("until"),
                                             classroom=query.get("classroom"), types=query.get("types"))
         except exports.ExportError as exc:
-            raise ValidationError({name: [message] for name, message in exc.errors.items()}) from exc
+            errors.update(exc.errors)
+        if errors:
+            raise ValidationError({name: [message] for name, message in errors.items()})
         export = self.export_of(filters)
         response = StreamingHttpResponse(exports.render(export, fmt), content_type=exports.MEDIA_TYPES[fmt])
         response["Content-Disposition"] = f'attachment; filename="{exports.filename(export, fmt, filters)}"'

@@ -7,6 +7,7 @@ document the shapes and are never run.
 """
 
 from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import exceptions, serializers, status
 from rest_framework.authentication import SessionAuthentication, TokenAuthentication
@@ -69,8 +70,11 @@ class EventBatchCreateApi(APIView):
         request=BatchInSerializer,
         responses={
             200: BatchOutSerializer,
-            400: OpenApiResponse(description="Not UTF-8 JSON, no `events` list, or a bad `sent_at`."),
-            401: OpenApiResponse(description="Not authenticated."),
+            400: OpenApiResponse(OpenApiTypes.OBJECT, description=(
+                'Not UTF-8 JSON, not an object, no `events` list, or a bad `sent_at`: `{"detail": ...}` or '
+                '`{"events"|"sent_at": [...]}`.')),
+            401: OpenApiResponse(_ERROR, description="Not authenticated."),
+            403: OpenApiResponse(_ERROR, description="Session authentication without the CSRF token."),
             413: OpenApiResponse(_ERROR, description="Over the byte or the event limit."),
         },
         examples=[OpenApiExample("A batch", request_only=True, value={
