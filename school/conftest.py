@@ -6,6 +6,17 @@ from rest_framework.test import APIClient
 from school import factories
 
 
+@pytest.fixture(autouse=True)
+def _celery_runs_eagerly(request):
+    """Tasks run in-process, even when CELERY_BROKER_URL is set, except in the real-worker tests."""
+    from school.config.celery import app
+
+    before = app.conf.task_always_eager
+    app.conf.task_always_eager = request.node.get_closest_marker("celery_worker") is None
+    yield
+    app.conf.task_always_eager = before
+
+
 @pytest.fixture
 def teacher(db):
     return factories.TeacherFactory()

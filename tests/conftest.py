@@ -7,6 +7,17 @@ from rest_framework.test import APIClient
 from tests.testapp.models import Clock, Room
 
 
+@pytest.fixture(autouse=True)
+def _celery_runs_eagerly():
+    """Tasks run in-process here, even when CELERY_BROKER_URL is set (CI sets it for the worker tests)."""
+    from celery import current_app
+
+    before = current_app.conf.task_always_eager
+    current_app.conf.task_always_eager = True
+    yield
+    current_app.conf.task_always_eager = before
+
+
 @pytest.fixture
 def make_user(db):
     counter = iter(range(1, 10**6))

@@ -30,8 +30,9 @@ def ingest(user, events, *, received_at=NOW, **batch):
 
 
 def stored_rows():
-    return list(LearningEvent.objects.order_by("id").values_list(
-        "event_id", "user_id", "event_type", "context", "classroom_id", "occurred_at"))
+    """``{event_id: (user_id, event_type, context, classroom_id, occurred_at)}`` (insert order is event_id order)."""
+    return {event_id: tuple(rest) for event_id, *rest in LearningEvent.objects.values_list(
+        "event_id", "user_id", "event_type", "context", "classroom_id", "occurred_at")}
 
 
 def test_valid_events_are_stored_for_the_caller_with_their_classroom(user, room):
@@ -39,12 +40,12 @@ def test_valid_events_are_stored_for_the_caller_with_their_classroom(user, room)
         event_type="practice_start", context={"session_id": str(uuid.uuid4())}, occurred_at="2026-05-01T13:00:00+02:00")
     before = timezone.now()
     assert ingest(user, [first, second]) == {"accepted": 2, "duplicates": 0, "rejected": []}
-    assert stored_rows() == [
-        (uuid.UUID(first["event_id"]), user.pk, "content_view", VIEW, room.pk,
-         datetime.datetime(2026, 5, 1, 11, tzinfo=datetime.UTC)),
-        (uuid.UUID(second["event_id"]), user.pk, "practice_start", second["context"], None,
-         datetime.datetime(2026, 5, 1, 11, tzinfo=datetime.UTC)),
-    ]
+    assert stored_rows() == {
+        uuid.UUID(first["event_id"]): (user.pk, "content_view", VIEW, room.pk,
+                                       datetime.datetime(2026, 5, 1, 11, tzinfo=datetime.UTC)),
+        uuid.UUID(second["event_id"]): (user.pk, "practice_start", second["context"], None,
+                                        datetime.datetime(2026, 5, 1, 11, tzinfo=datetime.UTC)),
+    }
     assert all(before <= created <= timezone.now() for created in LearningEvent.objects.values_list("created_at", flat=True))
     assert list(DirtyDay.objects.values_list("user_id", "date")) == [(user.pk, datetime.date(2026, 5, 1))]
     assert RejectedEvent.objects.count() == 0

@@ -53,6 +53,20 @@ def optional_member_classroom(user, classroom_id) -> Classroom | None:
     return classroom_for_member(user, classroom_id)
 
 
+def member_names(classroom_id: int) -> dict[int, str]:
+    """``{user_id: display name}`` of the classroom's learners by name (the pipeline's
+    LEARNING_EVENTS_CLASSROOM_MEMBERS)."""
+    rows = (Membership.objects.filter(classroom_id=classroom_id)
+            .select_related("student__learner_profile")
+            .order_by("student__learner_profile__display_name", "student__username", "student_id"))
+    return {m.student_id: _display_name(m.student) for m in rows}
+
+
+def _display_name(user) -> str:
+    profile = getattr(user, "learner_profile", None)
+    return profile.display_name if profile and profile.display_name else user.get_username()
+
+
 def memberships_of(classroom: Classroom) -> QuerySet[Membership]:
     return classroom.memberships.select_related("student", "student__learner_profile")
 

@@ -4,6 +4,7 @@ from pathlib import Path
 import os
 
 import dj_database_url
+from celery.schedules import crontab
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent  # the repository root
 
@@ -36,6 +37,7 @@ INSTALLED_APPS = [
     "school.exams",
     "school.reading",
     "school.games",
+    "school.dashboards",
     "school.background",
 ]
 
@@ -113,8 +115,8 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
+    "DEFAULT_SCHEMA_CLASS": "school.api.schema.AutoSchema",
+    "DEFAULT_PAGINATION_CLASS": "school.api.pagination.LimitOffsetPagination",
     "PAGE_SIZE": 50,
     "EXCEPTION_HANDLER": "school.api.exceptions.exception_handler",
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
@@ -129,6 +131,7 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "QuestionKindEnum": "school.exams.models.Question.Kind",
         "ContentKindEnum": "school.reading.models.Content.Kind",
+        "GameKindEnum": "school.games.models.Game.Kind",
     },
 }
 
@@ -141,12 +144,26 @@ CELERY_RESULT_BACKEND = os.environ.get("CELERY_RESULT_BACKEND") or None
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = "UTC"
-CELERY_BEAT_SCHEDULE: dict = {}
+LEARNING_EVENTS_ROLLUP_INTERVAL_SECONDS = int(os.environ.get("LEARNING_EVENTS_ROLLUP_INTERVAL_SECONDS", "60"))
+CELERY_BEAT_SCHEDULE: dict = {
+    # Days that received events since the last run: late batches show within one period.
+    "learning-events-rollup-dirty-days": {
+        "task": "learning_events.rollup_dirty_days",
+        "schedule": LEARNING_EVENTS_ROLLUP_INTERVAL_SECONDS,
+    },
+    # Nightly, for everyone active: the local day that just ended (learners' days end at different hours).
+    "learning-events-rollup-previous-local-day": {
+        "task": "learning_events.rollup_previous_local_day",
+        "schedule": crontab(hour=0, minute=15),
+    },
+}
 
 # --- the pipeline -----------------------------------------------------------------------------------
 LEARNING_EVENTS_CLASSROOM_MODEL = "classrooms.Classroom"
 LEARNING_EVENTS_USER_CLASSROOM_IDS = "school.classrooms.selectors.member_classroom_ids"
 LEARNING_EVENTS_USER_TIME_ZONES = "school.accounts.selectors.time_zones_of_users"
+LEARNING_EVENTS_CLASSROOM_STATS_ACCESS = "school.classrooms.selectors.classroom_for_teacher"
+LEARNING_EVENTS_CLASSROOM_MEMBERS = "school.classrooms.selectors.member_names"
 LEARNING_EVENTS_EXPORT_SALT = os.environ.get("LEARNING_EVENTS_EXPORT_SALT") or None
 LEARNING_EVENTS_WORD_LANGUAGES = "school.vocabulary.selectors.languages_of_words"
 

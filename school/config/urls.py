@@ -1,8 +1,9 @@
-"""URL map: the API under /api/v1/, its OpenAPI schema, the admin, the login pages."""
+"""URL map: the API under /api/v1/, its OpenAPI schema, the admin, the login pages, the dashboards."""
 
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
+from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
 from school.accounts.api import MeApi, TokenCreateApi
@@ -26,4 +27,8 @@ urlpatterns = [
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
+    path("dashboard/", include("school.dashboards.urls")),
+    path("", RedirectView.as_view(pattern_name="dashboards:home"), name="root"),
 ]
+
+handler404 = "school.api.exceptions.page_not_found"

@@ -1,4 +1,5 @@
-"""Admin of the pipeline: raw events (read-only) and the dead letters of rejected client events."""
+"""Admin of the pipeline: raw events (read-only), the dead letters of rejected client events, and the
+rollups (read-only: recompute them with ``rollup_stats``)."""
 
 from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
@@ -6,7 +7,16 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from . import services
-from .models import LearningEvent, RejectedEvent
+from .models import (
+    ClassroomDailyStats,
+    ClassroomWordDailyStats,
+    DirtyDay,
+    LearnerClassroomDailyStats,
+    LearnerDailyStats,
+    LearnerWordDailyStats,
+    LearningEvent,
+    RejectedEvent,
+)
 
 _USERNAME = f"user__{get_user_model().USERNAME_FIELD}"
 
@@ -64,3 +74,68 @@ class RejectedEventAdmin(ReadOnlyAdmin):
         # Replaying writes events: the same right as changing dead letters would need.
         opts = self.opts
         return request.user.has_perm(f"{opts.app_label}.change_{opts.model_name}")
+
+
+# --- rollups: derived rows, recomputed from the events (``rollup_stats``), never edited by hand ---------
+
+_FIGURES = ["words_practiced", "accuracy", "unique_words", "exam_answers", "exam_accuracy", "content_completed",
+            "games_completed", "sessions", "time_spent"]
+
+
+@admin.register(LearnerDailyStats)
+class LearnerDailyStatsAdmin(ReadOnlyAdmin):
+    list_display = ["date", "user", *_FIGURES, "updated_at"]
+    list_filter = [("date", admin.DateFieldListFilter)]
+    search_fields = [_USERNAME]
+    list_select_related = ["user"]
+    date_hierarchy = "date"
+    ordering = ["-date", "user_id"]
+
+
+@admin.register(LearnerClassroomDailyStats)
+class LearnerClassroomDailyStatsAdmin(ReadOnlyAdmin):
+    list_display = ["date", "classroom", "user", *_FIGURES, "updated_at"]
+    list_filter = [("date", admin.DateFieldListFilter), "classroom"]
+    search_fields = [_USERNAME]
+    list_select_related = ["user", "classroom"]
+    date_hierarchy = "date"
+    ordering = ["-date", "classroom_id", "user_id"]
+
+
+@admin.register(ClassroomDailyStats)
+class ClassroomDailyStatsAdmin(ReadOnlyAdmin):
+    list_display = ["date", "classroom", "active_learners", *_FIGURES, "updated_at"]
+    list_filter = [("date", admin.DateFieldListFilter), "classroom"]
+    list_select_related = ["classroom"]
+    date_hierarchy = "date"
+    ordering = ["-date", "classroom_id"]
+
+
+@admin.register(LearnerWordDailyStats)
+class LearnerWordDailyStatsAdmin(ReadOnlyAdmin):
+    list_display = ["date", "user", "word_id", "attempts", "correct", "last_correct", "first_seen", "last_seen"]
+    list_filter = [("date", admin.DateFieldListFilter), "last_correct"]
+    search_fields = [_USERNAME, "=word_id"]
+    list_select_related = ["user"]
+    ordering = ["-date", "user_id", "word_id"]
+    show_full_result_count = False
+
+
+@admin.register(ClassroomWordDailyStats)
+class ClassroomWordDailyStatsAdmin(ReadOnlyAdmin):
+    list_display = ["date", "classroom", "word_id", "attempts", "correct", "learners"]
+    list_filter = [("date", admin.DateFieldListFilter), "classroom"]
+    search_fields = ["=word_id"]
+    list_select_related = ["classroom"]
+    ordering = ["-date", "classroom_id", "word_id"]
+
+
+@admin.register(DirtyDay)
+class DirtyDayAdmin(ReadOnlyAdmin):
+    """Learner-days waiting for the periodic rollup (normally empty within a minute)."""
+
+    list_display = ["date", "user", "marked_at"]
+    list_filter = [("date", admin.DateFieldListFilter)]
+    search_fields = [_USERNAME]
+    list_select_related = ["user"]
+    ordering = ["marked_at", "id"]

@@ -158,7 +158,8 @@ def time_on_task(activities: Iterable[Activity], start: int, end: int) -> int:
 def covered(intervals: Iterable[tuple[int, int]], start: int, end: int) -> int:
     """Length of the union of ``intervals``, each clipped to ``[start, end)``."""
     total, reach = 0, start
-    for lo, hi in sorted((max(lo, start), min(hi, end)) for lo, hi in intervals):
+    clipped = ((max(lo, start), min(hi, end)) for lo, hi in intervals)
+    for lo, hi in sorted((lo, hi) for lo, hi in clipped if lo < hi):
         if hi > reach:
             total += hi - max(lo, reach)
             reach = hi
@@ -221,7 +222,8 @@ def rollup_day(day: date, user_ids: Iterable[int] | None = None) -> RollupSummar
     around that day), with the classrooms they were active in. Idempotent; a fixed number of queries
     whatever the number of learners."""
     if user_ids is None:
-        user_ids = _users_with_events(*_utc_reach(day))
+        # Every learner with events around the day is in: no classmate can be missing.
+        return _rollup({(user_id, day) for user_id in _users_with_events(*_utc_reach(day))}, with_classmates=False)
     return _rollup({(user_id, day) for user_id in user_ids})
 
 
@@ -362,12 +364,13 @@ _TEMP_TABLES = ("le_rollup_pairs", "le_rollup_scope", "le_rollup_windows", "le_r
                 "le_rollup_figures")
 
 
-def _rollup(pairs: set[tuple[int, date]]) -> RollupSummary:
+def _rollup(pairs: set[tuple[int, date]], *, with_classmates: bool = True) -> RollupSummary:
     """Recompute the rollups of the (learner, local day) ``pairs`` and of the (classroom, day) pairs they
     were active in; store them (upsert) and delete the rows of those scopes that no event supports.
 
     A classroom-day is recomputed over all its learners: learners active in the classroom that day are
-    rolled up with the given ones. Runs in its own transaction (a savepoint inside the caller's).
+    rolled up with the given ones (``with_classmates=False`` when ``pairs`` already holds every learner
+    with events around each day). Runs in its own transaction (a savepoint inside the caller's).
     """
     if not pairs:
         return RollupSummary()
@@ -386,8 +389,9 @@ def _rollup(pairs: set[tuple[int, date]]) -> RollupSummary:
         )
         dialect.analyze(cursor, "le_rollup_pairs")
         cursor.execute(_SCOPE_SQL.format(**tables))
-        cursor.execute(_CLASSMATES_SQL.format(**tables))
-        pairs = pairs | {(user_id, _as_date(day)) for user_id, day in cursor.fetchall()}
+        if with_classmates:
+            cursor.execute(_CLASSMATES_SQL.format(**tables))
+            pairs = pairs | {(user_id, _as_date(day)) for user_id, day in cursor.fetchall()}
         # 2. Each learner's local day, as bounds computed here (DST-correct), never in SQL.
         zones = time_zones_of({user_id for user_id, _ in pairs})
         windows = []
@@ -415,7 +419,10 @@ def _rollup(pairs: set[tuple[int, date]]) -> RollupSummary:
         ))
         dialect.analyze(cursor, "le_rollup_events")
         cursor.execute(_WORDS_SQL)
-        cursor.execute(_FIGURES_SQL.format(idle=app_settings.IDLE_GAP // _MICRO, word_types=_sql_list(et.WORD_TYPES)))
+        cursor.execute(_FIGURES_SQL.format(
+            idle=app_settings.IDLE_GAP // _MICRO, word_types=_sql_list(et.WORD_TYPES),
+            clamp_t=_clamp("t"), clamp_before=_clamp("before"),
+        ))
         # 4. Upsert every rollup, then delete the rows of the recomputed scopes that were not rewritten.
         stamp = timezone.now()
         for statement in _WRITE_SQL:
@@ -432,6 +439,13 @@ def _temporary_tables(cursor: Any) -> Iterator[None]:
     yield
     for table in _TEMP_TABLES:
         cursor.execute(f"DROP TABLE IF EXISTS {table}")
+
+
+def _clamp(column: str) -> str:
+    """``column`` moved into [first_t, last_t]; everything onto last_t when the session ends before it
+    starts (so it covers nothing)."""
+    raised = f"CASE WHEN {column} < first_t THEN first_t ELSE {column} END"
+    return f"CASE WHEN {raised} > last_t THEN last_t ELSE {raised} END"
 
 
 def _as_date(value: date | str) -> date:
@@ -474,7 +488,7 @@ JOIN {events} e ON e.classroom_id = s.classroom_id AND e.occurred_at >= s.lo AND
 _EVENTS_SQL = """
 CREATE TEMPORARY TABLE le_rollup_events AS
 SELECT
-  w.user_id, w.day, w.ws, w.we, e.classroom_id, e.event_type, e.occurred_at, {epoch} AS t,
+  w.user_id, w.day, e.classroom_id, e.event_type, e.occurred_at, {epoch} AS t,
   CASE WHEN e.occurred_at >= w.day_lo AND e.occurred_at < w.day_hi THEN 1 ELSE 0 END AS today,
   CASE WHEN e.event_type IN ({word_types}) THEN CAST(e.context ->> 'word_id' AS BIGINT) END AS word_id,
   CASE WHEN e.event_type IN ({session_types}) THEN {sid} END AS sid,
@@ -501,45 +515,47 @@ GROUP BY user_id, day, classroom_id, word_id
 # Figures per (learner, day, classroom or NULL), and the learner's whole time on task of the day.
 #
 # Time on task, set-based: a session is (learner, classroom, session_id); its events outside
-# [first start, last end] (without a start: first event; without an end: last event) do not count; the
-# rest chain into runs where consecutive events are at most IDLE apart; each run covers [first, last].
+# [first start, last end] (without a start: first event; without an end: last event) do not count: they
+# are clamped onto those bounds, where they only add gaps of zero, so one sort serves every window. The
+# events chain into runs where consecutive ones are at most IDLE apart; each run covers [first, last].
 # Timed activities cover [t - duration, t]. Intervals are clipped to the day, then their union is
 # measured per classroom and per learner: each interval, in order of start, adds what lies beyond the
 # furthest end of the ones before it (a running MAX window).
 _FIGURES_SQL = """
 CREATE TEMPORARY TABLE le_rollup_figures AS
 WITH bounded AS (
-  SELECT user_id, day, ws, we, classroom_id, sid, t,
-    COALESCE(MIN(CASE WHEN event_type = 'practice_start' THEN t END) OVER s, MIN(t) OVER s) AS first_t,
-    COALESCE(MAX(CASE WHEN event_type = 'practice_end' THEN t END) OVER s, MAX(t) OVER s) AS last_t
+  SELECT user_id, day, classroom_id, sid, t, LAG(t) OVER s AS before,
+    COALESCE(MIN(CASE WHEN event_type = 'practice_start' THEN t END) OVER whole,
+             MIN(t) OVER whole) AS first_t,
+    COALESCE(MAX(CASE WHEN event_type = 'practice_end' THEN t END) OVER whole,
+             MAX(t) OVER whole) AS last_t
   FROM le_rollup_events WHERE sid IS NOT NULL
-  WINDOW s AS (PARTITION BY user_id, day, classroom_id, sid ORDER BY t
-               ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING)
+  WINDOW s AS (PARTITION BY user_id, day, classroom_id, sid ORDER BY t),
+         whole AS (s ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING)
 ),
-chained AS (
-  SELECT user_id, day, ws, we, classroom_id, sid, t,
-    t - LAG(t) OVER (PARTITION BY user_id, day, classroom_id, sid ORDER BY t) AS gap
-  FROM bounded WHERE t >= first_t AND t <= last_t
+clamped AS (
+  SELECT user_id, day, classroom_id, sid, t, {clamp_t} AS b, {clamp_before} AS a
+  FROM bounded
 ),
 runs AS (
-  SELECT user_id, day, ws, we, classroom_id, sid, t,
-    CASE WHEN gap <= {idle} THEN t - gap ELSE t END AS lo,
-    SUM(CASE WHEN gap <= {idle} THEN 0 ELSE 1 END)
+  SELECT user_id, day, classroom_id, sid, b,
+    SUM(CASE WHEN b - a <= {idle} THEN 0 ELSE 1 END)
       OVER (PARTITION BY user_id, day, classroom_id, sid ORDER BY t ROWS UNBOUNDED PRECEDING) AS run
-  FROM chained
+  FROM clamped
 ),
 spans AS (
-  SELECT user_id, day, ws, we, classroom_id, MIN(lo) AS lo, MAX(t) AS hi
-  FROM runs GROUP BY user_id, day, ws, we, classroom_id, sid, run
+  SELECT user_id, day, classroom_id, MIN(b) AS lo, MAX(b) AS hi
+  FROM runs GROUP BY user_id, day, classroom_id, sid, run
   UNION ALL
-  SELECT user_id, day, ws, we, classroom_id, t - duration, t
+  SELECT user_id, day, classroom_id, t - duration, t
   FROM le_rollup_events WHERE duration > 0
 ),
 clipped AS (
-  SELECT user_id, day, classroom_id,
-    CASE WHEN lo < ws THEN ws ELSE lo END AS lo,
-    CASE WHEN hi > we THEN we ELSE hi END AS hi
-  FROM spans WHERE lo < hi AND lo < we AND hi > ws
+  SELECT s.user_id, s.day, s.classroom_id,
+    CASE WHEN s.lo < w.ws THEN w.ws ELSE s.lo END AS lo,
+    CASE WHEN s.hi > w.we THEN w.we ELSE s.hi END AS hi
+  FROM spans s JOIN le_rollup_windows w ON w.user_id = s.user_id AND w.day = s.day
+  WHERE s.lo < s.hi AND s.lo < w.we AND s.hi > w.ws
 ),
 room_reach AS (
   SELECT user_id, day, classroom_id, lo, hi,
@@ -642,13 +658,14 @@ DELETE FROM {room_word} WHERE id IN (
   SELECT x.id FROM le_rollup_scope s JOIN {room_word} x ON x.classroom_id = s.classroom_id AND x.date = s.day
   WHERE x.updated_at < %s)
 """,
-    # Learner days: unique words from the learner-word rows just written (distinct across classrooms).
+    # Learner days: unique words are distinct across the learner's classrooms.
     f"""
 INSERT INTO {{learner}} (user_id, date, {_COLUMNS}, unique_words, time_spent, updated_at)
-SELECT f.user_id, f.day, {_SUMS},
-  (SELECT COUNT(*) FROM {{learner_word}} x WHERE x.user_id = f.user_id AND x.date = f.day),
-  MAX(f.learner_time_spent), %s
-FROM le_rollup_figures f WHERE TRUE
+SELECT f.user_id, f.day, {_SUMS}, COALESCE(MAX(u.words), 0), MAX(f.learner_time_spent), %s
+FROM le_rollup_figures f
+LEFT JOIN (SELECT user_id, day, COUNT(DISTINCT word_id) AS words FROM le_rollup_words GROUP BY user_id, day) u
+  ON u.user_id = f.user_id AND u.day = f.day
+WHERE TRUE
 GROUP BY f.user_id, f.day
 ON CONFLICT (user_id, date) DO UPDATE SET {_UPDATE}
 """,

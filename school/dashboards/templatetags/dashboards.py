@@ -1,0 +1,21 @@
+"""Template filters of the dashboards: figures as people read them."""
+
+from django import template
+
+register = template.Library()
+
+
+@register.filter
+def percent(ratio: float | None) -> str:
+    """``0.8333`` -> ``"83%"``; None (nothing practised) -> ``"–"``."""
+    return "–" if ratio is None else f"{round(ratio * 100)}%"
+
+
+@register.filter
+def duration(seconds: int | None) -> str:
+    """Seconds of time on task as ``"1 h 05 min"``, ``"12 min"``, ``"< 1 min"`` or ``"0 min"``."""
+    seconds = seconds or 0
+    if 0 < seconds < 60:
+        return "< 1 min"
+    hours, minutes = divmod(seconds // 60, 60)
+    return f"{hours} h {minutes:02d} min" if hours else f"{minutes} min"

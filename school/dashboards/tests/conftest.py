@@ -1,0 +1,102 @@
+"""A small classroom with two days of practice, rolled up from real events, shared by the view and
+browser tests. Every figure the tests expect is worked out by hand in ``Scenario``'s docstring."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+from learning_events import aggregation, event_types
+from learning_events.services import log_events
+
+from school import factories
+from school.dashboards import selectors
+
+TODAY = date(2025, 3, 20)
+D1, D2 = date(2025, 3, 18), date(2025, 3, 19)
+
+
+@dataclass
+class Scenario:
+    """Spanish 1A (teacher ``teacher``): Ana, Bruno and Carla; ``rival`` teaches French 2 with Dora.
+
+    - Ana, D1 09:00-09:10: w1 ✓, w2 ✗, w2 ✗, w1 ✓ (4 words, 2 correct, 600 s).
+      Ana, D2 09:00-09:05: w2 ✓, w3 ✗ (2 words, 1 correct, 300 s).
+    - Bruno, D2 17:00-17:10: w2 ✗, w2 ✗, w1 ✓, w3 ✓, w3 ✓ (5 words, 3 correct, 600 s).
+    - Carla: nothing. Dora (French 2): D2 12:00-12:05, w1 ✗ ×5 (5 words, 0 correct, 300 s).
+
+    Spanish 1A: D1 1 active, 4 words, 50 %, 600 s; D2 2 active, 7 words, 4 correct, 900 s;
+    over both days 2 learners, 11 words, 6 correct, 1500 s. Its words: w1 3/3, w2 1/5, w3 2/3.
+    """
+
+    teacher: object
+    classroom: object
+    ana: object
+    bruno: object
+    carla: object
+    rival: object
+    rival_classroom: object
+    dora: object
+    words: list
+
+
+def _session(user, classroom, day: date, hour: int, answers, end_minute: int) -> list[dict]:
+    """A practice session's events: start at ``hour``:00, one answer a minute, end at ``end_minute``."""
+    session = str(uuid.uuid4())
+    start = datetime(day.year, day.month, day.day, hour, tzinfo=UTC)
+    events = [{"user": user, "classroom": classroom, "event_type": event_types.PRACTICE_START,
+               "context": {"session_id": session}, "occurred_at": start}]
+    for minute, (word, correct) in enumerate(answers, start=1):
+        events.append({"user": user, "classroom": classroom,
+                       "event_type": event_types.WORD_CORRECT if correct else event_types.WORD_INCORRECT,
+                       "context": {"session_id": session, "word_id": word.pk},
+                       "occurred_at": start + timedelta(minutes=minute)})
+    events.append({"user": user, "classroom": classroom, "event_type": event_types.PRACTICE_END,
+                   "context": {"session_id": session}, "occurred_at": start + timedelta(minutes=end_minute)})
+    return events
+
+
+def build_scenario() -> Scenario:
+    """Create the people, the events and their rollups (committed when the test's database allows it)."""
+    teacher = factories.TeacherFactory(username="teacher", profile__display_name="Elena Ruiz")
+    classroom = factories.ClassroomFactory(name="Spanish 1A", teacher=teacher)
+    people = {}
+    for username, name in [("ana", "Ana Ortiz"), ("bruno", "Bruno Díaz"), ("carla", "Carla Vega")]:
+        people[username] = factories.UserFactory(username=username, profile__display_name=name)
+        factories.MembershipFactory(classroom=classroom, student=people[username])
+    rival = factories.TeacherFactory(username="rival")
+    rival_classroom = factories.ClassroomFactory(name="French 2", teacher=rival, language="fr")
+    dora = factories.UserFactory(username="dora", profile__display_name="Dora Petit")
+    factories.MembershipFactory(classroom=rival_classroom, student=dora)
+    w1, w2, w3 = (factories.WordFactory(text=text, translation=meaning)
+                  for text, meaning in [("gato", "cat"), ("perro", "dog"), ("caballo", "horse")])
+    ana, bruno = people["ana"], people["bruno"]
+    log_events([
+        *_session(ana, classroom, D1, 9, [(w1, True), (w2, False), (w2, False), (w1, True)], 10),
+        *_session(ana, classroom, D2, 9, [(w2, True), (w3, False)], 5),
+        *_session(bruno, classroom, D2, 17, [(w2, False), (w2, False), (w1, True), (w3, True), (w3, True)], 10),
+        *_session(dora, rival_classroom, D2, 12, [(w1, False)] * 5, 5),
+    ])
+    aggregation.rollup_day(D1)
+    aggregation.rollup_day(D2)
+    return Scenario(teacher, classroom, ana, bruno, people["carla"], rival, rival_classroom, dora, [w1, w2, w3])
+
+
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    """Passwords hashed in microseconds instead of PBKDF2's ~0.5 s (six people per scenario)."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def scenario(db) -> Scenario:
+    return build_scenario()
+
+
+@pytest.fixture
+def today(monkeypatch) -> date:
+    """Pin the pages' "today" (the clock) to the day after the scenario."""
+    monkeypatch.setattr(selectors, "today_for", lambda user: TODAY)
+    return TODAY

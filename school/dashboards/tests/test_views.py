@@ -1,0 +1,244 @@
+import json
+import re
+
+import pytest
+from django.test import Client
+
+from school import factories
+from school.dashboards.tests.conftest import D1, D2, TODAY
+
+pytestmark = pytest.mark.django_db
+
+RANGE = f"?from={D1}&to={D2}"
+
+
+def client_of(user) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def embedded_chart(response) -> dict:
+    """The chart data the page embeds with json_script."""
+    match = re.search(r'<script id="chart-data" type="application/json">(.*?)</script>', response.content.decode())
+    return json.loads(match.group(1))
+
+
+def figures(days, *names):
+    return [{"date": day["date"], **{name: day[name] for name in names}} for day in days]
+
+
+# --- who may open what -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("path", ["/dashboard/", "/dashboard/classrooms/1/", "/dashboard/learners/1/"])
+def test_anonymous_is_sent_to_the_login_page(path):
+    response = Client().get(path)
+    assert response.status_code == 302
+    assert response.headers["Location"] == f"/accounts/login/?next={path}"
+
+
+def test_the_site_root_redirects_to_the_dashboard():
+    response = Client().get("/")
+    assert (response.status_code, response.headers["Location"]) == (302, "/dashboard/")
+
+
+def test_a_learner_opening_a_classroom_page_gets_a_403_page(scenario):
+    response = client_of(scenario.ana).get(f"/dashboard/classrooms/{scenario.classroom.pk}/")
+    assert response.status_code == 403
+    assert response.templates[0].name == "403.html"
+    assert '<p data-testid="forbidden-reason">Only this classroom&#x27;s teacher can do this.</p>' in (
+        response.content.decode())
+
+
+def test_another_teacher_cannot_open_the_classroom(scenario):
+    assert client_of(scenario.rival).get(f"/dashboard/classrooms/{scenario.classroom.pk}/").status_code == 403
+
+
+def test_unknown_classroom_and_learner_are_404(scenario):
+    client = client_of(scenario.teacher)
+    assert client.get("/dashboard/classrooms/999999/").status_code == 404
+    assert client.get("/dashboard/learners/999999/").status_code == 404
+
+
+@pytest.mark.parametrize("viewer", ["bruno", "rival", "dora"])
+def test_others_cannot_open_a_learners_page(scenario, viewer):
+    response = client_of(getattr(scenario, viewer)).get(f"/dashboard/learners/{scenario.ana.pk}/")
+    assert response.status_code == 403
+    assert ("You can see your own progress and that of the learners in the classrooms you teach."
+            in response.content.decode())
+
+
+@pytest.mark.parametrize("viewer", ["ana", "teacher"])
+def test_the_learner_and_their_teacher_open_the_learners_page(scenario, today, viewer):
+    assert client_of(getattr(scenario, viewer)).get(f"/dashboard/learners/{scenario.ana.pk}/").status_code == 200
+
+
+def test_staff_open_every_page(scenario, today):
+    client = client_of(factories.UserFactory(is_staff=True))
+    assert client.get(f"/dashboard/classrooms/{scenario.classroom.pk}/").status_code == 200
+    assert client.get(f"/dashboard/learners/{scenario.dora.pk}/").status_code == 200
+
+
+# --- the start page --------------------------------------------------------------------------------
+
+
+def test_a_teacher_sees_their_classrooms_with_the_last_14_days_figures(scenario, today):
+    response = client_of(scenario.teacher).get("/dashboard/")
+    assert response.status_code == 200
+    rows = response.context["rows"]
+    assert [(row["classroom"], row["classroom"].learner_count) for row in rows] == [(scenario.classroom, 3)]
+    assert {k: v for k, v in rows[0].items() if k != "classroom"} == {
+        "active_learners": 2, "words_practiced": 11, "accuracy": 6 / 11, "time_spent": 1500}
+    html = response.content.decode()
+    assert '<dd data-figure="accuracy">55%</dd>' in html
+    assert '<dd data-figure="time_spent" data-seconds="1500">25 min</dd>' in html
+    assert "French 2" not in html
+
+
+def test_staff_see_every_classroom_and_an_idle_one_shows_zeros(scenario, today):
+    idle = factories.ClassroomFactory(name="Idle")
+    rows = client_of(factories.UserFactory(is_staff=True)).get("/dashboard/").context["rows"]
+    assert [row["classroom"].name for row in rows] == ["French 2", "Idle", "Spanish 1A"]
+    assert rows[1] == {"classroom": idle, "active_learners": 0, "words_practiced": 0, "accuracy": None,
+                       "time_spent": 0}
+
+
+def test_a_teacher_without_classrooms_is_told_so(db):
+    response = client_of(factories.TeacherFactory()).get("/dashboard/")
+    assert response.context["rows"] == []
+    assert "You do not teach any classroom yet." in response.content.decode()
+
+
+def test_a_learner_is_sent_to_their_own_page(scenario):
+    response = client_of(scenario.ana).get("/dashboard/")
+    assert (response.status_code, response.headers["Location"]) == (302, f"/dashboard/learners/{scenario.ana.pk}/")
+
+
+# --- a classroom's page ----------------------------------------------------------------------------
+
+
+def test_classroom_page_shows_the_rollups_figures(scenario, today):
+    response = client_of(scenario.teacher).get(f"/dashboard/classrooms/{scenario.classroom.pk}/{RANGE}")
+    assert response.status_code == 200
+    context = response.context
+    assert (context["period"].start, context["period"].end, context["period"].error) == (D1, D2, "")
+    assert figures(context["days"], "active_learners", "words_practiced", "words_correct", "time_spent") == [
+        {"date": D1, "active_learners": 1, "words_practiced": 4, "words_correct": 2, "time_spent": 600},
+        {"date": D2, "active_learners": 2, "words_practiced": 7, "words_correct": 4, "time_spent": 900},
+    ]
+    assert embedded_chart(response) == {
+        "labels": ["2025-03-18", "2025-03-19"], "active_learners": [1, 2], "words_practiced": [4, 7],
+        "words_correct": [2, 4], "accuracy": [0.5, 4 / 7], "time_spent": [600, 900],
+    }
+    assert [(row["name"], row["active_days"], row["words_practiced"], row["accuracy"], row["time_spent"],
+             row["last_active"]) for row in context["learners"]] == [
+        ("Ana Ortiz", 2, 6, 0.5, 900, D2), ("Bruno Díaz", 1, 5, 0.6, 600, D2), ("Carla Vega", 0, 0, None, 0, None)]
+    w2 = scenario.words[1]
+    assert context["hardest_words"] == [
+        {"word_id": w2.pk, "attempts": 5, "correct": 1, "accuracy": 0.2, "word": w2}]
+    html = response.content.decode()
+    assert '<dd data-figure="active_learners">2</dd>' in html
+    assert '<dd data-figure="words_practiced">11</dd>' in html
+    assert f'<a href="/dashboard/learners/{scenario.ana.pk}/">Ana Ortiz</a>' in html
+    assert re.search(r'<th scope="row">perro</th>\s*<td>dog</td>\s*<td class="num" data-figure="attempts">5</td>'
+                     r'\s*<td class="num" data-figure="accuracy">20%</td>', html)
+    assert "French 2" not in html and "Dora" not in html
+
+
+def test_classroom_page_defaults_to_the_last_14_days(scenario, today):
+    context = client_of(scenario.teacher).get(f"/dashboard/classrooms/{scenario.classroom.pk}/").context
+    assert (context["period"].start.isoformat(), context["period"].end, context["period"].error) == (
+        "2025-03-07", TODAY, "")
+    assert len(context["days"]) == 14
+    assert context["totals"]["words_practiced"] == 11
+
+
+def test_a_range_without_activity_shows_zeros(scenario, today):
+    response = client_of(scenario.teacher).get(
+        f"/dashboard/classrooms/{scenario.classroom.pk}/?from=2025-01-01&to=2025-01-02")
+    assert embedded_chart(response) == {
+        "labels": ["2025-01-01", "2025-01-02"], "active_learners": [0, 0], "words_practiced": [0, 0],
+        "words_correct": [0, 0], "accuracy": [None, None], "time_spent": [0, 0]}
+    assert response.context["hardest_words"] == []
+    assert "No word has been tried 5 times yet in this period." in response.content.decode()
+
+
+@pytest.mark.parametrize(("query", "message"), [
+    ("?from=2025-02-30", "From: Enter a date as YYYY-MM-DD."),
+    ("?from=03/01/2025&to=nope", "From: Enter a date as YYYY-MM-DD. To: Enter a date as YYYY-MM-DD."),
+    ("?from=2025-03-19&to=2025-03-18", "“From” must be on or before “to”."),
+    ("?from=2020-01-01&to=2025-03-19", "Choose a range of at most 366 days."),
+])
+def test_a_bad_range_shows_a_message_and_the_default_range(scenario, today, query, message):
+    response = client_of(scenario.teacher).get(f"/dashboard/classrooms/{scenario.classroom.pk}/{query}")
+    assert response.status_code == 200
+    expected = f"{message} Showing the last 14 days instead."
+    period = response.context["period"]
+    assert (period.start.isoformat(), period.end, period.error) == ("2025-03-07", TODAY, expected)
+    assert (f'<p class="notice notice--error" role="alert" data-testid="range-error">{expected}</p>'
+            in response.content.decode())
+
+
+def test_only_to_given_shows_the_14_days_up_to_it(scenario, today):
+    period = client_of(scenario.teacher).get(f"/dashboard/classrooms/{scenario.classroom.pk}/?to={D1}").context[
+        "period"]
+    assert (period.start.isoformat(), period.end, period.error) == ("2025-03-05", D1, "")
+
+
+# --- a learner's page ------------------------------------------------------------------------------
+
+
+def test_learner_page_shows_their_figures_streak_and_weakest_words(scenario, today):
+    response = client_of(scenario.ana).get(f"/dashboard/learners/{scenario.ana.pk}/{RANGE}")
+    assert response.status_code == 200
+    context = response.context
+    assert figures(context["days"], "words_practiced", "words_correct", "accuracy", "time_spent") == [
+        {"date": D1, "words_practiced": 4, "words_correct": 2, "accuracy": 0.5, "time_spent": 600},
+        {"date": D2, "words_practiced": 2, "words_correct": 1, "accuracy": 0.5, "time_spent": 300},
+    ]
+    assert embedded_chart(response) == {"labels": ["2025-03-18", "2025-03-19"], "words_practiced": [4, 2],
+                                        "words_correct": [2, 1], "accuracy": [0.5, 0.5], "time_spent": [600, 300]}
+    assert context["streak"] == 2
+    w2 = scenario.words[1]
+    assert context["weakest_words"] == [
+        {"word_id": w2.pk, "attempts": 3, "correct": 1, "accuracy": 1 / 3, "last_correct": True, "word": w2}]
+    html = response.content.decode()
+    assert "<h1>Your progress</h1>" in html
+    assert '<dd data-figure="streak">2 days</dd>' in html
+    assert '<dd data-figure="words_practiced">6</dd>' in html
+    assert '<dd data-figure="time_spent" data-seconds="900">15 min</dd>' in html
+    assert f'href="/dashboard/classrooms/{scenario.classroom.pk}/"' not in html  # a learner gets no link to it
+
+
+def test_a_teacher_sees_the_learners_name_and_a_link_back_to_the_classroom(scenario, today):
+    html = client_of(scenario.teacher).get(f"/dashboard/learners/{scenario.bruno.pk}/").content.decode()
+    assert "<h1>Bruno Díaz</h1>" in html
+    assert f'<a href="/dashboard/classrooms/{scenario.classroom.pk}/">Spanish 1A</a>' in html
+
+
+# --- login and logout ------------------------------------------------------------------------------
+
+
+def test_login_page_logs_in_and_goes_to_the_dashboard(scenario):
+    client = Client()
+    page = client.get("/accounts/login/?next=/dashboard/")
+    assert page.status_code == 200 and '<input type="hidden" name="next" value="/dashboard/">' in (
+        page.content.decode())
+    response = client.post("/accounts/login/", {"username": "teacher", "password": factories.PASSWORD,
+                                                "next": "/dashboard/"})
+    assert (response.status_code, response.headers["Location"]) == (302, "/dashboard/")
+
+
+def test_login_with_a_wrong_password_says_so(scenario):
+    response = Client().post("/accounts/login/", {"username": "teacher", "password": "wrong"})
+    assert response.status_code == 200
+    assert ("Please enter a correct username and password. Note that both fields may be case-sensitive."
+            in response.content.decode())
+
+
+def test_logout_is_a_post_and_returns_to_the_login_page(scenario):
+    client = client_of(scenario.teacher)
+    response = client.post("/accounts/logout/")
+    assert (response.status_code, response.headers["Location"]) == (302, "/accounts/login/")
+    assert client.get("/dashboard/").status_code == 302

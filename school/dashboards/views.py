@@ -1,0 +1,101 @@
+"""The dashboards' pages: thin views that read rollups through selectors and render templates.
+
+Chart data is embedded in each page with ``json_script`` (no second request); ``static/dashboards/
+dashboards.js`` draws it with the vendored Chart.js and makes the learners' table sortable.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from learning_events import selectors as stats
+from rest_framework import exceptions as api_exceptions
+
+from school.api.permissions import is_teacher
+
+from . import selectors
+from .forms import DEFAULT_DAYS, date_range
+
+#: Fewest attempts at a word before it can rank among a classroom's hardest or a learner's weakest.
+CLASSROOM_MIN_ATTEMPTS = 5
+LEARNER_MIN_ATTEMPTS = 3
+WORDS_SHOWN = 10
+
+
+def _chart_data(days: list[dict[str, Any]], names: tuple[str, ...]) -> dict[str, list]:
+    """The day-by-day series of ``names`` for the page's charts: ``{"labels": [ISO dates], name: [...]}``."""
+    return {"labels": [day["date"].isoformat() for day in days], **{name: [day[name] for day in days]
+                                                                      for name in names}}
+
+
+def _classroom_for_viewer(user, classroom_id: int):
+    """The classroom ``user`` may read the statistics of (Http404, PermissionDenied otherwise). The host's
+    access hook is shared with the API and raises DRF's PermissionDenied: a page needs Django's."""
+    try:
+        return stats.classroom_for_stats(user, classroom_id)
+    except api_exceptions.PermissionDenied as exc:
+        raise PermissionDenied(str(exc.detail)) from exc
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    """A teacher's (staff: every) classrooms with their figures of the last days; a learner's own page."""
+    user = request.user
+    if not is_teacher(user):
+        return redirect("dashboards:learner", learner_id=user.pk)
+    end = selectors.today_for(user)
+    start = end - timedelta(days=DEFAULT_DAYS - 1)
+    classrooms = list(selectors.taught_classrooms(user))
+    headlines = selectors.classroom_headlines([c.pk for c in classrooms], start, end)
+    return render(request, "dashboards/home.html", {
+        "rows": [{"classroom": c, **headlines[c.pk]} for c in classrooms],
+        "start": start, "end": end, "days": DEFAULT_DAYS,
+    })
+
+
+@login_required
+def classroom(request: HttpRequest, classroom_id: int) -> HttpResponse:
+    """A classroom's charts per day, its learners' figures and its hardest words over ``?from=&to=``."""
+    room = _classroom_for_viewer(request.user, classroom_id)
+    period = date_range(request.GET, today=selectors.today_for(request.user))
+    daily = stats.classroom_daily_stats(room.pk, period.start, period.end)
+    members = stats.classroom_members(room.pk)
+    return render(request, "dashboards/classroom.html", {
+        "classroom": room,
+        "period": period,
+        "days": daily["days"],
+        "totals": daily["totals"],
+        "chart": _chart_data(daily["days"], ("active_learners", "words_practiced", "words_correct",
+                                             "accuracy", "time_spent")),
+        "learners": stats.classroom_learner_stats(room.pk, period.start, period.end, members),
+        "hardest_words": selectors.with_words(stats.classroom_hardest_words(
+            room.pk, min_attempts=CLASSROOM_MIN_ATTEMPTS, limit=WORDS_SHOWN, start=period.start, end=period.end)),
+        "min_attempts": CLASSROOM_MIN_ATTEMPTS,
+    })
+
+
+@login_required
+def learner(request: HttpRequest, learner_id: int) -> HttpResponse:
+    """A learner's own charts per day over ``?from=&to=``, their streak and their weakest words."""
+    person = selectors.learner_for_viewer(request.user, learner_id)
+    today = selectors.today_for(person)
+    period = date_range(request.GET, today=today)
+    daily = stats.learner_daily_stats(person.pk, period.start, period.end)
+    return render(request, "dashboards/learner.html", {
+        "person": person,
+        "is_self": person.pk == request.user.pk,
+        "period": period,
+        "days": daily["days"],
+        "totals": daily["totals"],
+        "chart": _chart_data(daily["days"], ("words_practiced", "words_correct", "accuracy", "time_spent")),
+        "streak": selectors.current_streak(person.pk, today),
+        "weakest_words": selectors.with_words(selectors.weakest_words(
+            person.pk, period.start, period.end, min_attempts=LEARNER_MIN_ATTEMPTS, limit=WORDS_SHOWN)),
+        "min_attempts": LEARNER_MIN_ATTEMPTS,
+        "classrooms": selectors.classrooms_of_learner(person, request.user),
+    })

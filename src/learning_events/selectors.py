@@ -1,0 +1,164 @@
+"""Public reads of the pipeline: daily statistics from the stored rollups, for people and classrooms.
+
+Every function reads rollups only (never raw events), in a fixed number of queries, and returns plain
+data: days in a range come back one per calendar day, zeros (and ``None`` ratios) where nothing happened.
+Host hooks (``LEARNING_EVENTS_CLASSROOM_STATS_ACCESS``, ``LEARNING_EVENTS_CLASSROOM_MEMBERS``) say who may
+read a classroom and who belongs to it; the pipeline never imports the host.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import date, timedelta
+from typing import Any
+
+from django.apps import apps
+from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count, Max, Sum
+from django.http import Http404
+
+from .conf import app_settings
+from .models import (
+    ClassroomDailyStats,
+    ClassroomWordDailyStats,
+    LearnerClassroomDailyStats,
+    LearnerDailyStats,
+    LearnerWordDailyStats,
+)
+
+#: Figures that add up over days and learners.
+ADDITIVE = ("words_practiced", "words_correct", "words_incorrect", "exam_answers", "exam_correct",
+            "content_viewed", "content_completed", "games_completed", "sessions", "time_spent")
+
+
+def _ratio(part: int, whole: int) -> float | None:
+    return part / whole if whole else None
+
+
+def _with_ratios(figures: dict[str, Any]) -> dict[str, Any]:
+    figures["accuracy"] = _ratio(figures["words_correct"], figures["words_practiced"])
+    figures["exam_accuracy"] = _ratio(figures["exam_correct"], figures["exam_answers"])
+    return figures
+
+
+def _sums(queryset) -> dict[str, Any]:
+    """The additive figures of ``queryset`` summed (zeros when empty), with their ratios."""
+    sums = queryset.aggregate(**{name: Sum(name) for name in ADDITIVE})
+    return _with_ratios({name: sums[name] or 0 for name in ADDITIVE})
+
+
+def _days(start: date, end: date, rows: Iterable[Mapping[str, Any]], extra: tuple[str, ...] = ()) -> list[dict]:
+    """One entry per day of ``[start, end]``: the stored row's figures, or zeros."""
+    by_day = {row["date"]: row for row in rows}
+    zero = {**{name: 0 for name in (*ADDITIVE, "unique_words", *extra)}, "accuracy": None, "exam_accuracy": None}
+    days = []
+    for n in range((end - start).days + 1):
+        day = start + timedelta(days=n)
+        row = by_day.get(day)
+        days.append({"date": day, **({name: row[name] for name in zero} if row else zero)})
+    return days
+
+
+_DAY_FIELDS = ("date", *ADDITIVE, "unique_words", "accuracy", "exam_accuracy")
+
+
+def learner_daily_stats(user_id: int, start: date, end: date) -> dict[str, Any]:
+    """A learner's figures for each local day of ``[start, end]`` and over the whole range.
+
+    Returns ``{"days": [...], "totals": {...}}``; totals count distinct words over the range.
+    """
+    rows = LearnerDailyStats.objects.filter(user_id=user_id, date__range=(start, end))
+    totals = _sums(rows)
+    totals["unique_words"] = (LearnerWordDailyStats.objects.filter(user_id=user_id, date__range=(start, end))
+                              .values("word_id").distinct().count())
+    return {"days": _days(start, end, rows.values(*_DAY_FIELDS)), "totals": totals}
+
+
+def classroom_daily_stats(classroom_id: int, start: date, end: date) -> dict[str, Any]:
+    """A classroom's figures for each day of ``[start, end]`` (its learners' local days) and over the range.
+
+    Returns ``{"days": [...], "totals": {...}}``; each day and the totals carry ``active_learners``
+    (over the range: distinct learners), totals count distinct words over the range.
+    """
+    rows = ClassroomDailyStats.objects.filter(classroom_id=classroom_id, date__range=(start, end))
+    totals = _sums(rows)
+    totals["unique_words"] = (ClassroomWordDailyStats.objects.filter(classroom_id=classroom_id,
+                                                                     date__range=(start, end))
+                              .values("word_id").distinct().count())
+    totals["active_learners"] = (LearnerClassroomDailyStats.objects.filter(classroom_id=classroom_id,
+                                                                           date__range=(start, end))
+                                 .values("user_id").distinct().count())
+    return {"days": _days(start, end, rows.values(*_DAY_FIELDS, "active_learners"), extra=("active_learners",)),
+            "totals": totals}
+
+
+def classroom_learner_stats(classroom_id: int, start: date, end: date,
+                            members: Mapping[int, str]) -> list[dict[str, Any]]:
+    """One entry per member (in ``members`` order, ``{user_id: name}``): their figures in this classroom
+    over ``[start, end]``, with ``active_days`` and ``last_active`` (None when never active). Members with no
+    activity come back with zeros; activity of people no longer members is left out."""
+    rows = (LearnerClassroomDailyStats.objects
+            .filter(classroom_id=classroom_id, date__range=(start, end), user_id__in=list(members))
+            .values("user_id")
+            .annotate(**{name: Sum(name) for name in ADDITIVE}, active_days=Count("id"), last_active=Max("date")))
+    by_user = {row["user_id"]: row for row in rows}
+    table = []
+    for user_id, name in members.items():
+        row = by_user.get(user_id)
+        figures = {key: (row[key] if row else 0) for key in ADDITIVE}
+        table.append({"user_id": user_id, "name": name, **_with_ratios(figures),
+                      "active_days": row["active_days"] if row else 0,
+                      "last_active": row["last_active"] if row else None})
+    return table
+
+
+def classroom_hardest_words(classroom_id: int, *, min_attempts: int = 5, limit: int = 20,
+                            start: date | None = None, end: date | None = None) -> list[dict[str, Any]]:
+    """The classroom's words with the lowest accuracy among those attempted at least ``min_attempts`` times
+    (over ``[start, end]``, default all time): ``word_id``, ``attempts``, ``correct``, ``accuracy``.
+    Ties: more attempts first, then the lower word id."""
+    rows = ClassroomWordDailyStats.objects.filter(classroom_id=classroom_id)
+    if start is not None:
+        rows = rows.filter(date__gte=start)
+    if end is not None:
+        rows = rows.filter(date__lte=end)
+    words = (rows.values("word_id")
+             .annotate(total_attempts=Sum("attempts"), total_correct=Sum("correct"))
+             .filter(total_attempts__gte=min_attempts))
+    ranked = sorted(
+        ({"word_id": w["word_id"], "attempts": w["total_attempts"], "correct": w["total_correct"],
+          "accuracy": w["total_correct"] / w["total_attempts"]} for w in words),
+        key=lambda w: (w["accuracy"], -w["attempts"], w["word_id"]),
+    )
+    return ranked[:limit]
+
+
+def classroom_for_stats(user: Any, classroom_id: int) -> Any:
+    """The classroom ``user`` may read the statistics of, through the host's
+    ``LEARNING_EVENTS_CLASSROOM_STATS_ACCESS``. Raises Http404 (unknown) or PermissionDenied (not allowed).
+    Without the hook: staff only."""
+    check = app_settings.classroom_stats_access
+    if check is not None:
+        return check(user, classroom_id)
+    model = apps.get_model(app_settings.CLASSROOM_MODEL)
+    try:
+        classroom = model.objects.get(pk=classroom_id)
+    except model.DoesNotExist:
+        raise Http404("No classroom matches the given query.") from None
+    if not user.is_staff:
+        raise PermissionDenied("Only staff can read classroom statistics.")
+    return classroom
+
+
+def classroom_members(classroom_id: int) -> dict[int, str]:
+    """``{user_id: name}`` of the classroom's learners, from the host's ``LEARNING_EVENTS_CLASSROOM_MEMBERS``.
+    Without the hook: the learners with activity in the classroom, by username."""
+    members = app_settings.classroom_members
+    if members is not None:
+        return dict(members(classroom_id))
+    user_ids = (LearnerClassroomDailyStats.objects.filter(classroom_id=classroom_id)
+                .values_list("user_id", flat=True).distinct())
+    User = get_user_model()
+    return dict(User.objects.filter(pk__in=user_ids).order_by(User.USERNAME_FIELD)
+                .values_list("pk", User.USERNAME_FIELD))

@@ -1,0 +1,37 @@
+"""Celery entry points of the rollups: thin, primitive arguments, idempotent, safe to retry and to overlap.
+
+The host schedules them (``CELERY_BEAT_SCHEDULE``): ``rollup_dirty_days_task`` every
+``LEARNING_EVENTS_ROLLUP_INTERVAL_SECONDS``, ``rollup_previous_local_day_task`` nightly. Without a
+broker the host runs the same schedule in-process.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from celery import shared_task
+from django.db import DatabaseError
+
+from . import aggregation
+
+# A rollup that fails on the database (a deadlock, a lost connection) is retried: each is idempotent.
+_RETRY = {"autoretry_for": (DatabaseError,), "retry_backoff": True, "max_retries": 5, "acks_late": True,
+          "ignore_result": True}
+
+
+@shared_task(name="learning_events.rollup_dirty_days", **_RETRY)
+def rollup_dirty_days_task() -> None:
+    """Re-roll the learner-days that received events since the last run."""
+    aggregation.rollup_dirty_days()
+
+
+@shared_task(name="learning_events.rollup_day", **_RETRY)
+def rollup_day_task(day: str, user_ids: list[int] | None = None) -> None:
+    """Roll up the local day ``day`` (ISO ``YYYY-MM-DD``) for ``user_ids`` (None: everyone active)."""
+    aggregation.rollup_day(date.fromisoformat(day), user_ids)
+
+
+@shared_task(name="learning_events.rollup_previous_local_day", **_RETRY)
+def rollup_previous_local_day_task() -> None:
+    """Nightly: roll up, for every learner active lately, the local day that just ended."""
+    aggregation.rollup_previous_local_day()
