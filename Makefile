@@ -29,3 +29,7 @@ test: install
 # Ingest benchmark on PostgreSQL (DATABASE_URL, default postgres://postgres@127.0.0.1:5432/learning_events_bench).
 bench-ingest: install
 	$(PY) bench/ingest.py
+
+# Rollup benchmark on PostgreSQL (DATABASE_URL, default postgres://postgres@127.0.0.1:5432/learning_events_bench_rollup).
+bench-rollup: install
+	$(PY) bench/rollup.py

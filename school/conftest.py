@@ -17,6 +17,12 @@ def _celery_runs_eagerly(request):
     app.conf.task_always_eager = before
 
 
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    """Tests hash passwords in microseconds instead of PBKDF2's ~0.3 s each; production keeps PBKDF2."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def teacher(db):
     return factories.TeacherFactory()

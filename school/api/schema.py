@@ -8,7 +8,8 @@ drf-spectacular documents the success response of each view; the errors come fro
   a body or query parameters;
 - 401 where the view authenticates (no credentials, or a bad token), 403 where it needs a signed-in user
   (a role, someone else's classroom, or a CSRF failure with a session);
-- 404 where the path names something by id; 409 on every write (state conflicts and integrity races);
+- 404 where the path, or a ``..._id`` field of the body, names something by id (an unknown classroom);
+- 409 on every write (state conflicts and integrity races);
 - 413 where it takes a body (over Django's upload limit); 429 where the view is throttled.
 
 A response a view declares itself (``extend_schema(responses=...)``) is kept as it is.
@@ -17,7 +18,7 @@ A response a view declares itself (``extend_schema(responses=...)``) is kept as 
 from __future__ import annotations
 
 from drf_spectacular import openapi
-from drf_spectacular.plumbing import ResolvedComponent
+from drf_spectacular.plumbing import ResolvedComponent, force_instance, is_list_serializer, is_serializer
 from rest_framework.permissions import SAFE_METHODS, AllowAny
 
 ERROR = "Error"
@@ -89,7 +90,7 @@ class AutoSchema(openapi.AutoSchema):
             responses["401"] = json_response("401", error)
         if authenticates and signed_in_only:
             responses["403"] = json_response("403", error)
-        if any(p["in"] == "path" for p in parameters):
+        if any(p["in"] == "path" for p in parameters) or ("requestBody" in operation and self.body_names_an_id()):
             responses["404"] = json_response("404", error)
         if self.method not in SAFE_METHODS:
             responses["409"] = json_response("409", error)
@@ -99,6 +100,13 @@ class AutoSchema(openapi.AutoSchema):
             responses["429"] = {**json_response("429", error), "headers": {"Retry-After": {
                 "schema": {"type": "integer"}, "description": "Seconds to wait before trying again."}}}
         return responses
+
+    def body_names_an_id(self) -> bool:
+        """Whether the request body has a field such as ``classroom_id``, which the views look up (404 unknown)."""
+        serializer = force_instance(self.get_request_serializer())
+        if not is_serializer(serializer) or is_list_serializer(serializer):
+            return False
+        return any(name.endswith("_id") for name in serializer.fields)
 
     def register_component(self, name: str, schema: dict) -> dict:
         """Add the shared schema ``name`` to the components (once) and return a reference to it."""

@@ -21,10 +21,6 @@ class DateRange:
     end: date
     error: str = ""
 
-    @property
-    def days(self) -> int:
-        return (self.end - self.start).days + 1
-
 
 class DateRangeForm(forms.Form):
     """``from`` and ``to`` (inclusive); either may be left out. Not a declarative form: ``from`` is a keyword."""

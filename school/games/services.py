@@ -14,8 +14,8 @@ from .models import Game, GamePlay
 MAX_DURATION_SECONDS = 4 * 60 * 60  # a longer "play" is a tab left open, not time on a game
 
 
-def create_game(*, title: str, kind: str, word_list) -> Game:
-    """Create a game of ``kind`` (see ``Game.Kind``) over ``word_list``."""
+def create_game(*, title: str, word_list, kind: str = Game.Kind.MATCHING) -> Game:
+    """Create a game of ``kind`` (see ``Game.Kind``; matching unless said) over ``word_list``."""
     game = Game(title=title, kind=kind, word_list=word_list)
     game.full_clean()
     game.save()

@@ -16,7 +16,6 @@ PostgreSQL and on SQLite >= 3.38; what differs between them is confined to ``_Di
 from __future__ import annotations
 
 import json
-import uuid
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -166,17 +165,20 @@ def covered(intervals: Iterable[tuple[int, int]], start: int, end: int) -> int:
     return total
 
 
-def days_changed_by(event: LearningEvent, tz: Any) -> list[date]:
-    """The learner's local days (in ``tz``) whose figures ``event`` can change: its own day, and for a
-    session event the days within MAX_SESSION of it (the session's bounds are looked for that far), for a
-    timed activity the days its duration reaches back into."""
-    activity = Activity.of(event.event_type, event.occurred_at, event.classroom_id, event.context)
-    first = last = local_date(event.occurred_at, tz)
-    if activity.session_id and activity.event_type in SESSION_TYPES:
+def days_changed_by(event: Any, tz: Any) -> list[date]:
+    """The learner's local days (in ``tz``) whose figures ``event`` can change: its own day; for a session
+    event, the days within MAX_SESSION of it (a session's bounds are looked for that far); for a timed
+    activity, the days its duration reaches back into. ``event`` is a LearningEvent or anything with its
+    ``event_type``, ``occurred_at`` and ``context``."""
+    at = event.occurred_at
+    first = last = local_date(at, tz)
+    if event.event_type in SESSION_TYPES and event.context.get("session_id"):
         reach = app_settings.MAX_SESSION
-        first, last = local_date(event.occurred_at - reach, tz), local_date(event.occurred_at + reach, tz)
-    elif activity.duration:
-        first = local_date(event.occurred_at - activity.duration * _MICRO, tz)
+        first, last = local_date(at - reach, tz), local_date(at + reach, tz)
+    elif event.event_type in DURATION_TYPES and (event.context.get("duration_seconds") or 0) > 0:
+        cap = app_settings.MAX_SESSION
+        first = local_date(at - timedelta(seconds=min(float(event.context["duration_seconds"]), cap.total_seconds())),
+                           tz)
     return [first + timedelta(days=n) for n in range((last - first).days + 1)]
 
 

@@ -88,10 +88,6 @@ class Settings:
         return timedelta(seconds=int(self._get("MAX_SESSION_SECONDS")))
 
     @property
-    def ROLLUP_INTERVAL_SECONDS(self) -> int:
-        return int(self._get("ROLLUP_INTERVAL_SECONDS"))
-
-    @property
     def ROLLUP_WORK_MEM(self) -> str:
         return str(self._get("ROLLUP_WORK_MEM"))
 

@@ -84,12 +84,6 @@ def build_scenario() -> Scenario:
     return Scenario(teacher, classroom, ana, bruno, people["carla"], rival, rival_classroom, dora, [w1, w2, w3])
 
 
-@pytest.fixture(autouse=True)
-def fast_password_hashing(settings):
-    """Passwords hashed in microseconds instead of PBKDF2's ~0.5 s (six people per scenario)."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def scenario(db) -> Scenario:
     return build_scenario()

@@ -63,6 +63,13 @@ def test_teacher_creates_a_game(teacher, client_for):
     assert (game.title, game.kind, game.word_list_id) == ("Colours", "spelling", word_list.pk)
 
 
+def test_a_game_created_without_a_kind_is_a_matching_game(teacher, client_for):
+    word_list = factories.WordListFactory()
+    response = client_for(teacher).post("/api/v1/games/", {"title": "Colours", "word_list": word_list.pk})
+    assert response.status_code == 201
+    assert (response.json()["kind"], Game.objects.get().kind) == ("matching", "matching")
+
+
 def test_learner_cannot_create_a_game(learner, client_for):
     word_list = factories.WordListFactory()
     response = client_for(learner).post("/api/v1/games/", {"title": "X", "kind": "matching",

@@ -1,0 +1,187 @@
+"""End-to-end: the dashboards in headless Chromium (Debian's ``chromium`` package, driven by Playwright for
+Python) against a live server. Screenshots at laptop and phone widths land in ``artifacts/screenshots/``.
+
+Chromium comes from ``scripts/install_browser`` (``.ci/run`` calls it). Without it these tests fail in CI
+(``CI`` set) and skip, saying why, elsewhere. Playwright's own browser downloads are never used.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+
+from school import factories
+from school.dashboards.tests.conftest import build_scenario
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+SCREENSHOTS = Path(settings.BASE_DIR) / "artifacts" / "screenshots"
+LAPTOP = {"width": 1366, "height": 900}
+PHONE = {"width": 390, "height": 844}
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def _missing() -> str | None:
+    """Why the browser cannot run here, or None."""
+    if not os.path.exists(CHROMIUM):
+        return f"{CHROMIUM} is missing: run scripts/install_browser (it installs Debian's chromium package)"
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        return "Playwright for Python is missing: pip install -e '.[dev]'"
+    return None
+
+
+@pytest.fixture
+def seeded(today):
+    """The scenario, committed: the live server reads it from its own thread."""
+    return build_scenario()
+
+
+@pytest.fixture
+def browser(seeded):
+    """Headless Chromium, started after the data is in: Playwright's sync API runs an event loop in this
+    thread, and Django refuses ORM calls from a thread with a running loop."""
+    reason = _missing()
+    if reason:
+        if os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no"):
+            pytest.fail(f"The browser tests cannot run in CI: {reason}", pytrace=False)
+        pytest.skip(f"Browser tests skipped (not in CI): {reason}")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def open_page(browser, live_server):
+    """``open_page(viewport)``: a fresh page (own cookies); a JavaScript error or a failed script,
+    style sheet or image fails the test (a page itself may answer 403 on purpose)."""
+    contexts, errors = [], []
+
+    def make(viewport):
+        context = browser.new_context(viewport=viewport, base_url=live_server.url)
+        contexts.append(context)
+        page = context.new_page()
+        page.set_default_timeout(10_000)
+        page.on("pageerror", lambda error: errors.append(str(error)))
+        page.on("response", lambda response: errors.append(f"{response.status} {response.url}")
+                if response.status >= 400 and response.request.resource_type != "document" else None)
+        return page
+
+    yield make
+    for context in contexts:
+        context.close()
+    assert errors == []
+
+
+def log_in(page, username: str) -> None:
+    page.goto("/dashboard/")
+    assert page.url.endswith("/accounts/login/?next=/dashboard/")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", factories.PASSWORD)
+    follow(page, "button:has-text('Log in')")
+
+
+def follow(page, selector: str) -> None:
+    """Click a link and wait until the new page and its scripts have loaded."""
+    with page.expect_navigation(wait_until="load"):
+        page.click(selector)
+
+
+def shoot(page, name: str) -> None:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+
+
+def chart(page, series: str) -> list:
+    """What the chart of ``series`` draws, read from the Chart.js instance on the page."""
+    return page.evaluate(f"() => Chart.getChart('chart-{series}').data.datasets[0].data")
+
+
+def table(page, testid: str) -> list[list[str]]:
+    return page.eval_on_selector_all(
+        f"[data-testid={testid}] tbody tr", "rows => rows.map(r => [...r.cells].map(c => c.innerText.trim()))")
+
+
+def test_a_teacher_sees_the_classroom_charts_opens_a_learner_and_logs_out(open_page, seeded):
+    page = open_page(LAPTOP)
+    log_in(page, "teacher")
+    assert page.url.endswith("/dashboard/")
+    card = page.locator(".classroom-card")
+    assert card.locator("h2").inner_text() == "Spanish 1A"
+    assert card.locator("[data-figure=words_practiced]").inner_text() == "11"
+    shoot(page, "teacher-home-laptop")
+
+    follow(page, "text=Spanish 1A")
+    assert page.url.endswith(f"/dashboard/classrooms/{seeded.classroom.pk}/")
+    # The default range: the 14 days up to "today" (20 Mar); the scenario's activity is on 18 and 19 Mar.
+    labels = page.evaluate("() => Chart.getChart('chart-words_practiced').data.labels")
+    assert (len(labels), labels[-3:]) == (14, ["18 Mar", "19 Mar", "20 Mar"])
+    zeros = [0] * 11
+    assert chart(page, "active_learners") == [*zeros, 1, 2, 0]
+    assert chart(page, "words_practiced") == [*zeros, 4, 7, 0]
+    assert chart(page, "accuracy") == [None] * 11 + [50, 57.1, None]
+    assert chart(page, "time_spent") == [*zeros, 10, 15, 0]  # minutes
+    assert page.inner_text("[data-testid=classroom-totals] [data-figure=accuracy]") == "55%"
+    assert table(page, "learners-table") == [
+        ["Ana Ortiz", "2", "6", "50%", "15 min", "19 Mar"],
+        ["Bruno Díaz", "1", "5", "60%", "10 min", "19 Mar"],
+        ["Carla Vega", "0", "0", "–", "0 min", "–"],
+    ]
+    assert table(page, "hardest-words") == [["perro", "dog", "5", "20%"]]
+    page.click("[data-testid=learners-table] th >> text=Words")  # sort by words, ascending
+    assert [row[0] for row in table(page, "learners-table")] == ["Carla Vega", "Bruno Díaz", "Ana Ortiz"]
+    page.click("[data-testid=learners-table] th >> text=Accuracy")
+    page.click("[data-testid=learners-table] th >> text=Accuracy")  # descending; no accuracy stays last
+    assert [row[0] for row in table(page, "learners-table")] == ["Bruno Díaz", "Ana Ortiz", "Carla Vega"]
+    shoot(page, "teacher-classroom-laptop")
+
+    follow(page, "text=Ana Ortiz")
+    assert page.url.endswith(f"/dashboard/learners/{seeded.ana.pk}/")
+    assert page.inner_text("h1") == "Ana Ortiz"
+    assert page.inner_text("[data-figure=streak]") == "2 days"
+    assert chart(page, "words_practiced")[-3:] == [4, 2, 0]
+    assert table(page, "weakest-words") == [["perro", "dog", "3", "33%", "right"]]
+    shoot(page, "teacher-learner-laptop")
+
+    follow(page, "button:has-text('Log out')")
+    assert page.url.endswith("/accounts/login/")
+    page.goto(f"/dashboard/classrooms/{seeded.classroom.pk}/")
+    assert "/accounts/login/?next=" in page.url
+
+
+def test_a_learner_sees_their_progress_and_cannot_open_the_teachers_page(open_page, seeded):
+    page = open_page(PHONE)
+    log_in(page, "ana")
+    assert page.url.endswith(f"/dashboard/learners/{seeded.ana.pk}/")
+    assert page.inner_text("h1") == "Your progress"
+    assert chart(page, "time_spent")[-3:] == [10, 5, 0]
+    shoot(page, "learner-progress-phone")
+
+    response = page.goto(f"/dashboard/classrooms/{seeded.classroom.pk}/")
+    assert response.status == 403
+    assert page.inner_text("h1") == "You cannot open this page"
+    response = page.goto(f"/dashboard/learners/{seeded.bruno.pk}/")
+    assert response.status == 403
+    shoot(page, "learner-forbidden-phone")
+
+
+def test_the_classroom_page_fits_a_phone(open_page, seeded):
+    page = open_page(PHONE)
+    log_in(page, "teacher")
+    page.goto(f"/dashboard/classrooms/{seeded.classroom.pk}/?from=2025-03-14&to=2025-03-19")
+    assert chart(page, "words_practiced") == [0, 0, 0, 0, 4, 7]
+    # Nothing wider than the screen: wide tables scroll inside their own box.
+    assert page.evaluate("() => document.documentElement.scrollWidth") <= PHONE["width"]
+    shoot(page, "teacher-classroom-phone")
+    page.goto(f"/dashboard/classrooms/{seeded.classroom.pk}/?from=2025-03-19&to=2025-03-01")
+    assert page.inner_text("[data-testid=range-error]") == (
+        "“From” must be on or before “to”. Showing the last 14 days instead.")
