@@ -4,7 +4,7 @@ Practice sessions are addressed by their UUID and visible only to their learner;
 every answer, so the words a session hands out carry no translations.
 """
 
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import generics, serializers, status
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
@@ -25,8 +25,6 @@ language_field_kwargs = {
     "error_messages": {"invalid": 'Use a two-letter ISO 639-1 code in lower case, e.g. "es".'},
 }
 
-LANGUAGE_PARAMETER = OpenApiParameter("language", str, description="Only this language (ISO 639-1 code).")
-
 
 def id_field(**kwargs) -> serializers.IntegerField:
     return serializers.IntegerField(min_value=1, max_value=MAX_ID, **kwargs)
@@ -44,10 +42,26 @@ class WordSerializer(serializers.ModelSerializer):
         read_only_fields = ["id"]
 
 
-@extend_schema_view(get=extend_schema(parameters=[
-    LANGUAGE_PARAMETER,
-    OpenApiParameter("q", str, description="Only words whose text or translation contains this (any case)."),
-]))
+class LanguageFilterSerializer(serializers.Serializer):
+    """The query of a list by language: checked like any input (a NUL byte never reaches the database)."""
+
+    language = serializers.CharField(required=False, allow_blank=True, max_length=10,
+                                     help_text="Only this language (ISO 639-1 code).")
+
+
+class WordFilterSerializer(LanguageFilterSerializer):
+    q = serializers.CharField(required=False, allow_blank=True, max_length=200,
+                              help_text="Only words whose text or translation contains this (any case).")
+
+
+def filters(serializer_class, request) -> dict:
+    """The list filters of ``request``'s query, validated by ``serializer_class`` (400 with field errors)."""
+    serializer = serializer_class(data=request.query_params)
+    serializer.is_valid(raise_exception=True)
+    return serializer.validated_data
+
+
+@extend_schema_view(get=extend_schema(parameters=[WordFilterSerializer]))
 class WordCollectionApi(generics.ListCreateAPIView):
     """Words, filtered by ``?language=`` and searched with ``?q=``; teachers add new ones."""
 
@@ -55,8 +69,7 @@ class WordCollectionApi(generics.ListCreateAPIView):
     permission_classes = [IsAuthenticated, IsTeacherOrReadOnly]
 
     def get_queryset(self):
-        params = self.request.query_params
-        return selectors.words(language=params.get("language"), q=params.get("q"))
+        return selectors.words(**filters(WordFilterSerializer, self.request))
 
     def perform_create(self, serializer):
         serializer.instance = services.create_word(**serializer.validated_data)
@@ -101,7 +114,7 @@ class WordIdsSerializer(serializers.Serializer):
 
 
 @extend_schema_view(
-    get=extend_schema(parameters=[LANGUAGE_PARAMETER]),
+    get=extend_schema(parameters=[LanguageFilterSerializer]),
     post=extend_schema(request=WordListWriteSerializer, responses={201: WordListDetailSerializer}),
 )
 class WordListCollectionApi(generics.ListCreateAPIView):
@@ -111,7 +124,7 @@ class WordListCollectionApi(generics.ListCreateAPIView):
     permission_classes = [IsAuthenticated, IsTeacherOrReadOnly]
 
     def get_queryset(self):
-        return selectors.word_lists(language=self.request.query_params.get("language"))
+        return selectors.word_lists(**filters(LanguageFilterSerializer, self.request))
 
     def create(self, request, *args, **kwargs):
         serializer = WordListWriteSerializer(data=request.data)

@@ -10,3 +10,4 @@ class LearningEventsConfig(AppConfig):
 
     def ready(self) -> None:
         from . import checks  # noqa: F401  (registers the system checks)
+        from . import tasks  # noqa: F401  (registers the Celery tasks in every process, not only workers)

@@ -181,6 +181,17 @@ def test_word_lists_filter_by_language(perro, gato, chien, learner, client_for):
     assert lists("?language=xx") == []
 
 
+@pytest.mark.parametrize(("path", "errors"), [
+    ("/api/v1/words/?q=do%00g", {"q": ["Null characters are not allowed."]}),
+    ("/api/v1/words/?language=e%00s", {"language": ["Null characters are not allowed."]}),
+    ("/api/v1/word-lists/?language=e%00s", {"language": ["Null characters are not allowed."]}),
+    ("/api/v1/word-lists/?language=" + "e" * 11, {"language": ["Ensure this field has no more than 10 characters."]}),
+])
+def test_a_bad_list_filter_is_400(learner, client_for, path, errors):
+    response = client_for(learner).get(path)
+    assert (response.status_code, response.json()) == (400, errors)
+
+
 def test_anonymous_is_401_on_word_lists(client_for):
     word_list = factories.WordListFactory()
     for response in (client_for().get("/api/v1/word-lists/"),
