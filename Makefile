@@ -18,6 +18,7 @@ run: install
 	$(MANAGE) migrate --noinput
 	$(MANAGE) collectstatic --noinput -v0
 	$(MANAGE) seed_demo
+	$(MANAGE) rollup_stats --dirty
 	./scripts/serve
 
 # The pipeline's own suite (minimal settings, no school), then the platform's, then the import rules.

@@ -20,7 +20,10 @@ def _celery_runs_eagerly(request):
 @pytest.fixture(autouse=True)
 def _fast_password_hashing(settings):
     """Tests hash passwords in microseconds instead of PBKDF2's ~0.3 s each; production keeps PBKDF2."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.PASSWORD_HASHERS = [
+        "django.contrib.auth.hashers.MD5PasswordHasher",
+        "django.contrib.auth.hashers.PBKDF2PasswordHasher",  # hashes made outside the fixture, e.g. seed_demo
+    ]
 
 
 @pytest.fixture

@@ -48,11 +48,21 @@ def test_since_runs_until_yesterday_by_default(two_days, monkeypatch):
     assert out == "Rolled up 1 day(s) from 2026-03-10 to 2026-03-10: 1 learner-days and 0 classroom-days recomputed.\n"
 
 
+def test_dirty_rolls_up_the_marked_days_and_clears_the_marks(make_user):
+    learner = make_user()
+    log(event(learner, "word_correct", datetime(2026, 3, 9, 12, 0, tzinfo=UTC), word_id=1))
+    out, _ = run("--dirty")
+    assert out == "Rolled up the dirty days: 1 learner-days and 0 classroom-days recomputed.\n"
+    assert list(stored_learner_days()) == [(learner.pk, date(2026, 3, 9))]
+    assert DirtyDay.objects.count() == 0
+
+
 @pytest.mark.parametrize(("args", "message"), [
     (("--date", "10/03/2026"), "'10/03/2026' is not a date: use YYYY-MM-DD"),
     (("--since", "2026-03-10", "--until", "2026-03-09"), "--until 2026-03-09 is before --since 2026-03-10"),
     (("--date", "2026-03-10", "--until", "2026-03-11"), "--until goes with --since, not with --date"),
-    ((), "Error: one of the arguments --date --since is required"),
+    ((), "Error: one of the arguments --date --since --dirty is required"),
+    (("--dirty", "--until", "2026-03-11"), "--until goes with --since, not with --dirty"),
     (("--date", "2026-03-10", "--since", "2026-03-09"), "Error: argument --since: not allowed with argument --date"),
 ])
 def test_bad_arguments_are_refused(args, message):

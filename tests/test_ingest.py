@@ -352,3 +352,13 @@ def test_the_same_batch_at_the_same_moment_is_stored_once(user):
     assert results == {"first": {"accepted": 200, "duplicates": 0, "rejected": []},
                        "second": {"accepted": 0, "duplicates": 200, "rejected": []}}
     assert (LearningEvent.objects.count(), RejectedEvent.objects.count()) == (200, 0)
+
+
+def test_a_nul_in_an_unknown_field_name_is_rejected_and_its_dead_letter_kept(user):
+    """Found by the API fuzzer: the field name is echoed into the errors, which jsonb cannot hold as is."""
+    result = ingest(user, [{"event_type": "content_view", "context": VIEW, "x\u0000": 1}])
+    errors = {"x\u0000": "is not a known field; an event has: event_id, event_type, occurred_at, context, classroom_id"}
+    assert result == {"accepted": 0, "duplicates": 0, "rejected": [{"index": 0, "event_id": None, "errors": errors}]}
+    letter = RejectedEvent.objects.get()
+    assert json.loads(letter.payload["unstorable_json"]) == {"event_type": "content_view", "context": VIEW, "x\u0000": 1}
+    assert json.loads(letter.errors["unstorable_json"]) == errors

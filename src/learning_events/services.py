@@ -225,7 +225,7 @@ def ingest_batch(*, user: Any, body: bytes, received_at: datetime | None = None)
         if rejected:
             RejectedEvent.objects.bulk_create([
                 RejectedEvent(user=user, payload=_storable(raw_events[index]), batch_index=index, reason=reason,
-                              errors=errors, sent_at=sent_at, received_at=received_at)
+                              errors=_storable(errors), sent_at=sent_at, received_at=received_at)
                 for index, errors, reason in rejected
             ])
         if stored:

@@ -71,14 +71,18 @@ def test_error_components(openapi):
     {"detail": ["A model's own message."]},
 ])
 def test_validation_error_describes_drf_field_errors(openapi, body):
-    jsonschema.validate(body, {**openapi["components"]["schemas"]["ValidationError"], "components": openapi["components"]})
+    jsonschema.validate(body, component(openapi, "ValidationError"))
 
 
 @pytest.mark.parametrize("body", [{"detail": "Not a list."}, {"name": "Not a list."}, ["a", "list"]])
 def test_validation_error_is_not_anything(openapi, body):
     with pytest.raises(jsonschema.ValidationError):
-        jsonschema.validate(body, {**openapi["components"]["schemas"]["ValidationError"],
-                                   "components": openapi["components"]})
+        jsonschema.validate(body, component(openapi, "ValidationError"))
+
+
+def component(openapi: dict, name: str) -> dict:
+    """The component ``name`` as a JSON Schema whose references resolve inside the OpenAPI document."""
+    return {**openapi["components"]["schemas"][name], "components": openapi["components"]}
 
 
 @pytest.mark.parametrize(("method", "path", "codes"), [

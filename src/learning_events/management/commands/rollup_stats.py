@@ -8,7 +8,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 from tqdm import tqdm
 
-from learning_events.aggregation import RollupSummary, rollup_day
+from learning_events.aggregation import RollupSummary, rollup_day, rollup_dirty_days
 
 
 def _iso_date(value: str) -> date:
@@ -20,16 +20,27 @@ def _iso_date(value: str) -> date:
 
 class Command(BaseCommand):
     help = ("Recompute the learner, classroom and word rollups of local days from the events: "
-            "--date D, or --since D [--until D] (inclusive; --until defaults to yesterday in UTC).")
+            "--date D, or --since D [--until D] (inclusive; --until defaults to yesterday in UTC), "
+            "or --dirty (the days that received events since their last rollup).")
 
     def add_arguments(self, parser):
         group = parser.add_mutually_exclusive_group(required=True)
         group.add_argument("--date", type=str, help="one day, YYYY-MM-DD")
         group.add_argument("--since", type=str, help="first day, YYYY-MM-DD")
+        group.add_argument("--dirty", action="store_true",
+                           help="roll up now the days marked dirty by new events (what the periodic task does)")
         parser.add_argument("--until", type=str, help="last day, YYYY-MM-DD (with --since)")
 
     def handle(self, *args, **options):
         until = options["until"]
+        if options["dirty"]:
+            if until is not None:
+                raise CommandError("--until goes with --since, not with --dirty")
+            total = rollup_dirty_days()
+            self.stdout.write(self.style.SUCCESS(
+                f"Rolled up the dirty days: {total.learner_days} learner-days and "
+                f"{total.classroom_days} classroom-days recomputed."))
+            return
         if options["date"] is not None:
             if until is not None:
                 raise CommandError("--until goes with --since, not with --date")
