@@ -45,4 +45,5 @@ LEARNING_EVENTS_USER_CLASSROOM_IDS = "tests.testapp.models.room_ids_of"
 LEARNING_EVENTS_USER_TIME_ZONES = "tests.testapp.models.time_zones_of"
 LEARNING_EVENTS_CLASSROOM_STATS_ACCESS = "tests.testapp.models.room_for_teacher"
 LEARNING_EVENTS_CLASSROOM_MEMBERS = "tests.testapp.models.room_member_names"
+LEARNING_EVENTS_LEARNER_ACCESS = "tests.testapp.models.learner_name_for"
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # fast tests

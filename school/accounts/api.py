@@ -3,9 +3,12 @@
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.authtoken.views import ObtainAuthToken
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
+
+from school.api.parsers import JSONParser
 
 from .services import ensure_profile
 
@@ -14,6 +17,7 @@ class TokenCreateApi(ObtainAuthToken):
     """``POST {username, password}`` → ``{token}``; send it as ``Authorization: Token <token>``."""
 
     permission_classes = [AllowAny]
+    parser_classes = [JSONParser, FormParser, MultiPartParser]  # ObtainAuthToken names DRF's JSON parser
 
     @extend_schema(
         request=inline_serializer("TokenRequest", {"username": serializers.CharField(),

@@ -2,19 +2,35 @@
 
 DRF already answers 400/401/403/404/405/413/415/429 with ``{"detail": ...}`` or field errors; this adds
 the cases Django raises outside DRF's knowledge: a model's own ValidationError, integrity races, a body over
-Django's upload limits (``DATA_UPLOAD_MAX_MEMORY_SIZE``, ``DATA_UPLOAD_MAX_NUMBER_FIELDS``), and a URL under
-``/api/`` that matches no route.
+Django's upload limits (``DATA_UPLOAD_MAX_MEMORY_SIZE``, ``DATA_UPLOAD_MAX_NUMBER_FIELDS``), the database
+out of reach (a restart, dropped connections, a deadlock: 503 with ``Retry-After``, so clients retry
+rather than give up), and a URL under ``/api/`` that matches no route.
 """
+
+import logging
 
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import IntegrityError
+from django.db import IntegrityError, InterfaceError, OperationalError
 from django.http import JsonResponse
 from django.views import defaults
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
+
+
+logger = logging.getLogger(__name__)
+
+
+class DatabaseUnavailable(exceptions.APIException):
+    """The database could not be reached or dropped the connection: nothing of the request was committed
+    unless its transaction finished, and a retry is safe (writes are idempotent)."""
+
+    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    default_detail = "The database is unavailable for a moment; retry the request after Retry-After seconds."
+    default_code = "database_unavailable"
+    wait = 1  # seconds: DRF's handler sends it as the Retry-After header
 
 
 class PayloadTooLarge(exceptions.APIException):
@@ -32,6 +48,12 @@ def exception_handler(exc, context):
     elif isinstance(exc, DjangoValidationError):
         detail = exc.message_dict if hasattr(exc, "error_dict") else {"detail": exc.messages}
         exc = exceptions.ValidationError(detail)
+    elif isinstance(exc, (OperationalError, InterfaceError)):
+        # The connection is marked broken; Django closes it when the request ends and opens a fresh one,
+        # checked first (CONN_HEALTH_CHECKS), on the next request.
+        logger.warning("Database unavailable during %s %s: %s", context["request"].method,
+                       context["request"].path, exc, exc_info=exc)
+        exc = DatabaseUnavailable()
     elif isinstance(exc, IntegrityError):
         return Response({"detail": "The request conflicts with the current state of the data."},
                         status=status.HTTP_409_CONFLICT)

@@ -1,5 +1,6 @@
 """Reads about classrooms: who belongs where, and which classrooms a person may see."""
 
+from django.contrib.auth import get_user_model
 from django.db.models import Q, QuerySet
 from django.shortcuts import get_object_or_404
 from rest_framework.exceptions import PermissionDenied
@@ -73,3 +74,18 @@ def memberships_of(classroom: Classroom) -> QuerySet[Membership]:
 
 def assignments_of(classroom: Classroom) -> QuerySet[Assignment]:
     return classroom.assignments.select_related("word_list", "exam", "content", "game")
+
+
+def learner_for_viewer(user, learner_id: int):
+    """The learner whose statistics ``user`` may read: the learner themself, a teacher of a classroom the learner
+    belongs to, or staff. 404 when unknown, 403 otherwise."""
+    learner = get_object_or_404(get_user_model().objects.select_related("learner_profile"), pk=learner_id)
+    if not (user.is_staff or user.pk == learner.pk
+            or Membership.objects.filter(student=learner, classroom__teacher=user).exists()):
+        raise PermissionDenied("Only the learner, their teachers and staff can read their statistics.")
+    return learner
+
+
+def learner_name_for_viewer(user, learner_id: int) -> str:
+    """``learner_for_viewer``'s display name (the pipeline's LEARNING_EVENTS_LEARNER_ACCESS)."""
+    return _display_name(learner_for_viewer(user, learner_id))

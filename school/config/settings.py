@@ -16,6 +16,12 @@ def env_bool(name: str, default: bool) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
+def env_rate(name: str, default: str) -> str | None:
+    """A DRF throttle rate such as "120/min" from the environment; "" or "none" turns the limit off."""
+    value = os.environ.get(name, default).strip()
+    return None if value.lower() in {"", "none"} else value
+
+
 DEBUG = env_bool("DJANGO_DEBUG", False)
 SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "dev-only-insecure-secret-key-change-me")
 ALLOWED_HOSTS = [h for h in os.environ.get("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",") if h]
@@ -74,6 +80,9 @@ DATABASES = {
     "default": dj_database_url.parse(
         os.environ.get("DATABASE_URL") or f"sqlite:///{BASE_DIR / 'db.sqlite3'}",
         conn_max_age=int(os.environ.get("DATABASE_CONN_MAX_AGE", "60")),
+        # A persistent connection the database dropped (a restart, a failover) is found dead at the start of
+        # the next request and reopened, instead of failing that request (docs/reliability.md).
+        conn_health_checks=True,
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
@@ -115,12 +124,28 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PARSER_CLASSES": ["school.api.parsers.JSONParser", "rest_framework.parsers.FormParser",
+                               "rest_framework.parsers.MultiPartParser"],
     "DEFAULT_SCHEMA_CLASS": "school.api.schema.AutoSchema",
     "DEFAULT_PAGINATION_CLASS": "school.api.pagination.LimitOffsetPagination",
     "PAGE_SIZE": 50,
     "EXCEPTION_HANDLER": "school.api.exceptions.exception_handler",
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
+    # Per-user limits of the costly endpoints (429 with Retry-After beyond them); "" or "none": no limit.
+    "DEFAULT_THROTTLE_RATES": {
+        "events_ingest": env_rate("RATE_LIMIT_EVENTS_INGEST", "120/min"),
+        "exports": env_rate("RATE_LIMIT_EXPORTS", "10/min"),
+    },
 }
+
+# The rate limits' counters must be shared by every gunicorn worker (and every host): Redis when CACHE_URL
+# names one, else the database (its table is made by `migrate`: school/background/migrations).
+if os.environ.get("CACHE_URL"):
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
+                          "LOCATION": os.environ["CACHE_URL"]}}
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "django_cache",
+                          "OPTIONS": {"MAX_ENTRIES": 10_000}}}
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "Learning Events",
@@ -142,6 +167,12 @@ CELERY_TASK_ALWAYS_EAGER = CELERY_BROKER_URL is None
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_RESULT_BACKEND = os.environ.get("CELERY_RESULT_BACKEND") or None
 CELERY_TASK_ACKS_LATE = True
+# A task whose pool process died (SIGKILL, the OOM killer) goes back to the queue instead of being failed:
+# every task is idempotent, so running it again is always right (docs/reliability.md).
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+# Redis: a task taken by a worker that died unacknowledged is delivered again once this many seconds have
+# passed since it was taken; it must exceed the longest task (a longer one would run twice at once).
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": int(os.environ.get("CELERY_VISIBILITY_TIMEOUT", "3600"))}
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = "UTC"
 LEARNING_EVENTS_ROLLUP_INTERVAL_SECONDS = int(os.environ.get("LEARNING_EVENTS_ROLLUP_INTERVAL_SECONDS", "60"))
@@ -164,6 +195,7 @@ LEARNING_EVENTS_USER_CLASSROOM_IDS = "school.classrooms.selectors.member_classro
 LEARNING_EVENTS_USER_TIME_ZONES = "school.accounts.selectors.time_zones_of_users"
 LEARNING_EVENTS_CLASSROOM_STATS_ACCESS = "school.classrooms.selectors.classroom_for_teacher"
 LEARNING_EVENTS_CLASSROOM_MEMBERS = "school.classrooms.selectors.member_names"
+LEARNING_EVENTS_LEARNER_ACCESS = "school.classrooms.selectors.learner_name_for_viewer"
 LEARNING_EVENTS_EXPORT_SALT = os.environ.get("LEARNING_EVENTS_EXPORT_SALT") or None
 LEARNING_EVENTS_WORD_LANGUAGES = "school.vocabulary.selectors.languages_of_words"
 

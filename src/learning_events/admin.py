@@ -11,6 +11,7 @@ from .models import (
     ClassroomDailyStats,
     ClassroomWordDailyStats,
     DirtyDay,
+    EventPurge,
     LearnerClassroomDailyStats,
     LearnerDailyStats,
     LearnerWordDailyStats,
@@ -139,3 +140,13 @@ class DirtyDayAdmin(ReadOnlyAdmin):
     search_fields = [_USERNAME]
     list_select_related = ["user"]
     ordering = ["marked_at", "id"]
+
+
+@admin.register(EventPurge)
+class EventPurgeAdmin(ReadOnlyAdmin):
+    """Runs of ``purge_events``; the latest ``before`` is the horizon below which rollups are frozen."""
+
+    list_display = ["started_at", "before", "events_deleted", "dead_letters_deleted", "dirty_days_dropped",
+                    "finished_at"]
+    list_filter = [("before", admin.DateFieldListFilter)]
+    ordering = ["-started_at", "-id"]

@@ -33,6 +33,7 @@ from .models import (
     ClassroomDailyStats,
     ClassroomWordDailyStats,
     DirtyDay,
+    EventPurge,
     LearnerClassroomDailyStats,
     LearnerDailyStats,
     LearnerWordDailyStats,
@@ -224,6 +225,9 @@ def rollup_day(day: date, user_ids: Iterable[int] | None = None) -> RollupSummar
     around that day), with the classrooms they were active in. Idempotent; a fixed number of queries
     whatever the number of learners."""
     if user_ids is None:
+        first_day = first_recomputable_day()
+        if first_day is not None and day < first_day:
+            return RollupSummary()  # frozen: the day's events were purged
         # Every learner with events around the day is in: no classmate can be missing.
         return _rollup({(user_id, day) for user_id in _users_with_events(*_utc_reach(day))}, with_classmates=False)
     return _rollup({(user_id, day) for user_id in user_ids})
@@ -267,6 +271,24 @@ def _db() -> str:
     return router.db_for_write(LearnerDailyStats)
 
 
+def first_recomputable_day() -> date | None:
+    """The first local day whose rollups can still be recomputed from the events; None when no event was
+    ever purged (every day can).
+
+    ``purge_events`` deleted the events before the purge horizon. A day is recomputed from every event
+    that can count on it, in any learner's time zone, out to MAX_SESSION around it (``_utc_reach``); the
+    days whose reach crosses the horizon are frozen: their stored rollups, computed while the events were
+    there, stay as they are, and rolling them up does nothing.
+    """
+    horizon = EventPurge.objects.using(_db()).order_by("-before").values_list("before", flat=True).first()
+    if horizon is None:
+        return None
+    day = horizon.astimezone(UTC).date()
+    while _utc_reach(day)[0] < horizon:
+        day += timedelta(days=1)
+    return day
+
+
 def _utc_reach(day: date) -> tuple[datetime, datetime]:
     """Instants between which any learner's events that can count on local ``day`` lie."""
     start = datetime.combine(day, datetime.min.time(), tzinfo=UTC)
@@ -304,6 +326,27 @@ class _Dialect:
         if self.postgres:
             return f"CAST({expression} AS uuid)"
         return f"REPLACE(LOWER({expression}), '-', '')"
+
+    def instant(self, column: str) -> str:
+        """An event's time as sessions are sorted and chained: the timestamp itself on PostgreSQL (cheap to
+        sort and compare; microseconds are computed only for the few rows kept), epoch microseconds on SQLite."""
+        return column if self.postgres else self.epoch_us(column)
+
+    def instant_micros(self, expression: str) -> str:
+        """Microseconds since the epoch of an ``instant``."""
+        return self.epoch_us(expression) if self.postgres else expression
+
+    def later_than(self, later: str, earlier: str, micros: int) -> str:
+        """Whether the ``instant`` ``later`` lies more than ``micros`` microseconds after ``earlier``."""
+        if self.postgres:
+            return f"{later} > {earlier} + INTERVAL '{micros} microseconds'"
+        return f"{later} - {earlier} > {micros}"
+
+    @property
+    def fence(self) -> str:
+        """Ends a subquery so that its columns are computed where it is scanned: PostgreSQL would otherwise
+        carry the raw JSON context through the sessions' sort to compute a column after it."""
+        return "OFFSET 0" if self.postgres else ""
 
     def truncate(self, expression: str) -> str:
         """A non-negative double, truncated to a BIGINT."""
@@ -362,18 +405,21 @@ def _tables(connection: Any) -> dict[str, str]:
 
 
 # Temporary tables of one rollup, created and dropped inside its transaction.
-_TEMP_TABLES = ("le_rollup_pairs", "le_rollup_scope", "le_rollup_windows", "le_rollup_events", "le_rollup_words",
-                "le_rollup_figures")
+_TEMP_TABLES = ("le_rollup_pairs", "le_rollup_scope", "le_rollup_windows", "le_rollup_tallies", "le_rollup_edges",
+                "le_rollup_figures", "le_rollup_learner_words")
 
 
 def _rollup(pairs: set[tuple[int, date]], *, with_classmates: bool = True) -> RollupSummary:
     """Recompute the rollups of the (learner, local day) ``pairs`` and of the (classroom, day) pairs they
-    were active in; store them (upsert) and delete the rows of those scopes that no event supports.
+    were active in, and store them in place of those scopes' rows (rows no event supports any more go).
 
     A classroom-day is recomputed over all its learners: learners active in the classroom that day are
     rolled up with the given ones (``with_classmates=False`` when ``pairs`` already holds every learner
     with events around each day). Runs in its own transaction (a savepoint inside the caller's).
     """
+    first_day = first_recomputable_day()
+    if first_day is not None:
+        pairs = {(user_id, day) for user_id, day in pairs if day >= first_day}
     if not pairs:
         return RollupSummary()
     connection = connections[_db()]
@@ -409,26 +455,31 @@ def _rollup(pairs: set[tuple[int, date]], *, with_classmates: bool = True) -> Ro
         )
         cursor.execute("CREATE INDEX le_rollup_windows_key ON le_rollup_windows (user_id, day)")
         dialect.analyze(cursor, "le_rollup_windows", "le_rollup_scope")
-        # 3. The events that count, parsed once; per-word tallies; the figures of each (learner, day, classroom).
+        # 3. Two passes over the events: the day's tallies, and the sessions' edges and timed activities
+        #    around the day; then the figures of each (learner, day, classroom).
+        word_types = _sql_list(et.WORD_TYPES)
+        cursor.execute(_TALLIES_SQL.format(
+            **tables, word_types=word_types,
+            word_id=f"CASE WHEN e.event_type IN ({word_types}) THEN CAST(e.context ->> 'word_id' AS BIGINT) END",
+        ))
         seconds = "CAST(e.context ->> 'duration_seconds' AS DOUBLE PRECISION)"
-        cursor.execute(_EVENTS_SQL.format(
-            **tables, epoch=dialect.epoch_us("e.occurred_at"),
+        idle = app_settings.IDLE_GAP // _MICRO
+        cursor.execute(_EDGES_SQL.format(
+            **tables, instant=dialect.instant("e.occurred_at"), micros=dialect.instant_micros("t"),
             sid=dialect.session_key("e.context ->> 'session_id'"), seconds=seconds,
             duration=dialect.truncate(f"{seconds} * 1000000"),
             max_session=reach // _MICRO, max_session_seconds=int(reach.total_seconds()),
-            word_types=_sql_list(et.WORD_TYPES), session_types=_sql_list(SESSION_TYPES),
-            duration_types=_sql_list(DURATION_TYPES),
+            session_types=_sql_list(SESSION_TYPES), duration_types=_sql_list(DURATION_TYPES),
+            idle_before=dialect.later_than("t", "before", idle), idle_after=dialect.later_than("after", "t", idle),
+            fence=dialect.fence,
         ))
-        dialect.analyze(cursor, "le_rollup_events")
-        cursor.execute(_WORDS_SQL)
-        cursor.execute(_FIGURES_SQL.format(
-            idle=app_settings.IDLE_GAP // _MICRO, word_types=_sql_list(et.WORD_TYPES),
-            clamp_t=_clamp("t"), clamp_before=_clamp("before"),
-        ))
-        # 4. Upsert every rollup, then delete the rows of the recomputed scopes that were not rewritten.
+        cursor.execute(_FIGURES_SQL)
+        cursor.execute(_LEARNER_WORDS_SQL)
+        # 4. Replace the rows of every recomputed scope.
         stamp = timezone.now()
         for statement in _WRITE_SQL:
-            cursor.execute(statement.format(**tables), [stamp])
+            statement = statement.format(**tables)
+            cursor.execute(statement, [stamp] if statement.lstrip().startswith("INSERT") else None)
         cursor.execute("SELECT COUNT(*) FROM le_rollup_scope")
         classroom_days = cursor.fetchone()[0]
     return RollupSummary(learner_days=len(windows), classroom_days=classroom_days)
@@ -441,13 +492,6 @@ def _temporary_tables(cursor: Any) -> Iterator[None]:
     yield
     for table in _TEMP_TABLES:
         cursor.execute(f"DROP TABLE IF EXISTS {table}")
-
-
-def _clamp(column: str) -> str:
-    """``column`` moved into [first_t, last_t]; everything onto last_t when the session ends before it
-    starts (so it covers nothing)."""
-    raised = f"CASE WHEN {column} < first_t THEN first_t ELSE {column} END"
-    return f"CASE WHEN {raised} > last_t THEN last_t ELSE {raised} END"
 
 
 def _as_date(value: date | str) -> date:
@@ -484,73 +528,93 @@ FROM le_rollup_scope s
 JOIN {events} e ON e.classroom_id = s.classroom_id AND e.occurred_at >= s.lo AND e.occurred_at < s.hi
 """
 
-# The events of each learner-day window, from MAX_SESSION before it to MAX_SESSION after it, with what
-# the figures need pulled out of the context. ``t`` is occurred_at in microseconds; ``today`` says whether
-# the event lies inside the day (counts only count those).
-_EVENTS_SQL = """
-CREATE TEMPORARY TABLE le_rollup_events AS
-SELECT
-  w.user_id, w.day, e.classroom_id, e.event_type, e.occurred_at, {epoch} AS t,
-  CASE WHEN e.occurred_at >= w.day_lo AND e.occurred_at < w.day_hi THEN 1 ELSE 0 END AS today,
-  CASE WHEN e.event_type IN ({word_types}) THEN CAST(e.context ->> 'word_id' AS BIGINT) END AS word_id,
-  CASE WHEN e.event_type IN ({session_types}) THEN {sid} END AS sid,
-  CASE WHEN e.event_type IN ({duration_types}) AND {seconds} > 0 THEN
-    CASE WHEN {seconds} >= {max_session_seconds} THEN {max_session} ELSE {duration} END
-  END AS duration,
-  CASE WHEN e.event_type = 'exam_answer' AND e.context -> 'correct' = 'true' THEN 1 ELSE 0 END AS exam_correct
+# The events of each learner's day, tallied once per (learner, day, classroom, word): the word rollups and
+# every count of the daily figures are sums of these rows (word_id NULL: the day's other events).
+_TALLIES_SQL = """
+CREATE TEMPORARY TABLE le_rollup_tallies AS
+SELECT w.user_id, w.day, e.classroom_id, {word_id} AS word_id,
+  CAST(SUM(CASE WHEN e.event_type IN ({word_types}) THEN 1 ELSE 0 END) AS INTEGER) AS attempts,
+  CAST(SUM(CASE WHEN e.event_type = 'word_correct' THEN 1 ELSE 0 END) AS INTEGER) AS correct,
+  MIN(e.occurred_at) AS first_seen, MAX(e.occurred_at) AS last_seen,
+  MAX(CASE WHEN e.event_type = 'word_incorrect' THEN e.occurred_at END) AS last_wrong,
+  CAST(SUM(CASE WHEN e.event_type = 'exam_answer' THEN 1 ELSE 0 END) AS INTEGER) AS exam_answers,
+  CAST(SUM(CASE WHEN e.event_type = 'exam_answer' AND e.context -> 'correct' = 'true' THEN 1 ELSE 0 END)
+       AS INTEGER) AS exam_correct,
+  CAST(SUM(CASE WHEN e.event_type = 'content_view' THEN 1 ELSE 0 END) AS INTEGER) AS content_viewed,
+  CAST(SUM(CASE WHEN e.event_type = 'content_complete' THEN 1 ELSE 0 END) AS INTEGER) AS content_completed,
+  CAST(SUM(CASE WHEN e.event_type = 'game_complete' THEN 1 ELSE 0 END) AS INTEGER) AS games_completed
 FROM le_rollup_windows w
-JOIN {events} e ON e.user_id = w.user_id AND e.occurred_at >= w.scan_lo AND e.occurred_at < w.scan_hi
+JOIN {events} e ON e.user_id = w.user_id AND e.occurred_at >= w.day_lo AND e.occurred_at < w.day_hi
+GROUP BY w.user_id, w.day, e.classroom_id, {word_id}
 """
 
-# Each learner's answers to each word on the day, per classroom: what the word rollups and the word
-# counts of the daily figures are made of.
-_WORDS_SQL = """
-CREATE TEMPORARY TABLE le_rollup_words AS
-SELECT user_id, day, classroom_id, word_id, COUNT(*) AS attempts,
-  SUM(CASE WHEN event_type = 'word_correct' THEN 1 ELSE 0 END) AS correct,
-  MIN(occurred_at) AS first_seen, MAX(occurred_at) AS last_seen, MAX(t) AS last_t,
-  MAX(CASE WHEN event_type = 'word_incorrect' THEN t END) AS last_wrong_t
-FROM le_rollup_events WHERE today = 1 AND word_id IS NOT NULL
-GROUP BY user_id, day, classroom_id, word_id
+# What time on task needs, from MAX_SESSION before each learner-day to MAX_SESSION after it: the edges of
+# each session's runs and timed activities. A session is (learner, classroom, session id); its events,
+# sorted once, chain into runs where consecutive ones are at most IDLE apart. Only the rows where a run
+# opens or closes (and the session's starts and ends, which bound it) are kept: a few per session instead
+# of every answer. ``t`` is the event's instant while sorting ({instant}), then microseconds since the
+# epoch; ``today`` says whether the event lies inside the day; ``n`` is its rank in its session.
+_EDGES_SQL = """
+CREATE TEMPORARY TABLE le_rollup_edges AS
+WITH timed AS (
+  SELECT w.user_id, w.day, e.classroom_id, e.event_type, {instant} AS t,
+    CASE WHEN e.occurred_at >= w.day_lo AND e.occurred_at < w.day_hi THEN 1 ELSE 0 END AS today,
+    CASE WHEN e.event_type IN ({session_types}) THEN {sid} END AS sid,
+    CASE WHEN e.event_type IN ({duration_types}) AND {seconds} > 0 THEN
+      CASE WHEN {seconds} >= {max_session_seconds} THEN {max_session} ELSE {duration} END
+    END AS duration
+  FROM le_rollup_windows w
+  JOIN {events} e ON e.user_id = w.user_id AND e.occurred_at >= w.scan_lo AND e.occurred_at < w.scan_hi
+  WHERE (e.event_type IN ({session_types}) AND e.context ->> 'session_id' IS NOT NULL)
+     OR e.event_type IN ({duration_types})
+  {fence}
+),
+marked AS (
+  SELECT user_id, day, classroom_id, event_type, t, today, sid, duration,
+    LAG(t) OVER s AS before, LEAD(t) OVER s AS after, ROW_NUMBER() OVER s AS n
+  FROM timed
+  WINDOW s AS (PARTITION BY user_id, day, classroom_id, sid ORDER BY t)
+)
+SELECT user_id, day, classroom_id, event_type, {micros} AS t, today, sid, duration, n,
+  CASE WHEN before IS NULL OR {idle_before} THEN 1 ELSE 0 END AS opens,
+  CASE WHEN after IS NULL OR {idle_after} THEN 1 ELSE 0 END AS closes
+FROM marked
+WHERE (sid IS NULL AND duration IS NOT NULL)
+   OR (sid IS NOT NULL AND (before IS NULL OR after IS NULL OR {idle_before} OR {idle_after}
+                            OR event_type IN ('practice_start', 'practice_end')))
 """
 
 # Figures per (learner, day, classroom or NULL), and the learner's whole time on task of the day.
 #
-# Time on task, set-based: a session is (learner, classroom, session_id); its events outside
-# [first start, last end] (without a start: first event; without an end: last event) do not count: they
-# are clamped onto those bounds, where they only add gaps of zero, so one sort serves every window. The
-# events chain into runs where consecutive ones are at most IDLE apart; each run covers [first, last].
-# Timed activities cover [t - duration, t]. Intervals are clipped to the day, then their union is
-# measured per classroom and per learner: each interval, in order of start, adds what lies beyond the
-# furthest end of the ones before it (a running MAX window).
+# Time on task, set-based: a session counts from its first start to its last end (without a start: its
+# first event; without an end: its last event). Each run [first, last] of its events is clamped to those
+# bounds: the events outside them lie before or after every event inside, so a clamped run covers exactly
+# what the run of the events inside would (and nothing when the session ends before it starts). Timed
+# activities cover [t - duration, t]. Intervals are clipped to the day, then their union is measured per
+# classroom and per learner: each interval, in order of start, adds what lies beyond the furthest end of
+# the ones before it (a running MAX window).
 _FIGURES_SQL = """
 CREATE TEMPORARY TABLE le_rollup_figures AS
 WITH bounded AS (
-  SELECT user_id, day, classroom_id, sid, t, LAG(t) OVER s AS before,
-    COALESCE(MIN(CASE WHEN event_type = 'practice_start' THEN t END) OVER whole,
-             MIN(t) OVER whole) AS first_t,
-    COALESCE(MAX(CASE WHEN event_type = 'practice_end' THEN t END) OVER whole,
-             MAX(t) OVER whole) AS last_t
-  FROM le_rollup_events WHERE sid IS NOT NULL
-  WINDOW s AS (PARTITION BY user_id, day, classroom_id, sid ORDER BY t),
-         whole AS (s ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING)
-),
-clamped AS (
-  SELECT user_id, day, classroom_id, sid, t, {clamp_t} AS b, {clamp_before} AS a
-  FROM bounded
+  SELECT user_id, day, classroom_id, sid, t, n, opens, closes,
+    COALESCE(MIN(CASE WHEN event_type = 'practice_start' THEN t END) OVER whole, MIN(t) OVER whole) AS first_t,
+    COALESCE(MAX(CASE WHEN event_type = 'practice_end' THEN t END) OVER whole, MAX(t) OVER whole) AS last_t
+  FROM le_rollup_edges WHERE sid IS NOT NULL
+  WINDOW whole AS (PARTITION BY user_id, day, classroom_id, sid)
 ),
 runs AS (
-  SELECT user_id, day, classroom_id, sid, b,
-    SUM(CASE WHEN b - a <= {idle} THEN 0 ELSE 1 END)
-      OVER (PARTITION BY user_id, day, classroom_id, sid ORDER BY t ROWS UNBOUNDED PRECEDING) AS run
-  FROM clamped
+  SELECT user_id, day, classroom_id, first_t, last_t, opens, t AS lo,
+    CASE WHEN closes = 1 THEN t
+         ELSE LEAD(t) OVER (PARTITION BY user_id, day, classroom_id, sid ORDER BY n) END AS hi
+  FROM bounded WHERE opens = 1 OR closes = 1
 ),
 spans AS (
-  SELECT user_id, day, classroom_id, MIN(b) AS lo, MAX(b) AS hi
-  FROM runs GROUP BY user_id, day, classroom_id, sid, run
+  SELECT user_id, day, classroom_id, CASE WHEN lo < first_t THEN first_t ELSE lo END AS lo,
+    CASE WHEN hi > last_t THEN last_t ELSE hi END AS hi
+  FROM runs WHERE opens = 1
   UNION ALL
   SELECT user_id, day, classroom_id, t - duration, t
-  FROM le_rollup_events WHERE duration > 0
+  FROM le_rollup_edges WHERE sid IS NULL
 ),
 clipped AS (
   SELECT s.user_id, s.day, s.classroom_id,
@@ -578,17 +642,14 @@ learner_time AS (
 ),
 parts AS (
   SELECT user_id, day, classroom_id, SUM(attempts) AS words_practiced, SUM(correct) AS words_correct,
-    SUM(attempts - correct) AS words_incorrect, COUNT(*) AS unique_words, 0 AS exam_answers, 0 AS exam_correct,
-    0 AS content_viewed, 0 AS content_completed, 0 AS games_completed, 0 AS sessions, 0 AS time_us
-  FROM le_rollup_words GROUP BY user_id, day, classroom_id
+    SUM(attempts - correct) AS words_incorrect, COUNT(word_id) AS unique_words, SUM(exam_answers) AS exam_answers,
+    SUM(exam_correct) AS exam_correct, SUM(content_viewed) AS content_viewed,
+    SUM(content_completed) AS content_completed, SUM(games_completed) AS games_completed, 0 AS sessions,
+    0 AS time_us
+  FROM le_rollup_tallies GROUP BY user_id, day, classroom_id
   UNION ALL
-  SELECT user_id, day, classroom_id, 0, 0, 0, 0,
-    SUM(CASE WHEN event_type = 'exam_answer' THEN 1 ELSE 0 END), SUM(exam_correct),
-    SUM(CASE WHEN event_type = 'content_view' THEN 1 ELSE 0 END),
-    SUM(CASE WHEN event_type = 'content_complete' THEN 1 ELSE 0 END),
-    SUM(CASE WHEN event_type = 'game_complete' THEN 1 ELSE 0 END),
-    COUNT(DISTINCT CASE WHEN event_type = 'practice_start' THEN sid END), 0
-  FROM le_rollup_events WHERE today = 1 AND event_type NOT IN ({word_types})
+  SELECT user_id, day, classroom_id, 0, 0, 0, 0, 0, 0, 0, 0, 0, COUNT(DISTINCT sid), 0
+  FROM le_rollup_edges WHERE event_type = 'practice_start' AND today = 1
   GROUP BY user_id, day, classroom_id
   UNION ALL
   SELECT user_id, day, classroom_id, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
@@ -621,88 +682,81 @@ _SUMS = """
            exam_accuracy=_RATIO.format(part="f.exam_correct", whole="f.exam_answers"))
 _COLUMNS = ("words_practiced, words_correct, words_incorrect, accuracy, exam_answers, exam_correct, "
             "exam_accuracy, content_viewed, content_completed, games_completed, sessions")
-_UPDATE = ", ".join(f"{name} = excluded.{name}" for name in (
-    *_COLUMNS.split(", "), "unique_words", "time_spent", "updated_at"))
 
-# Each statement takes one parameter: the rollup's timestamp, written to updated_at. Rows of a
-# recomputed scope with an older updated_at were not rewritten: no event supports them any more.
-# (``WHERE TRUE`` before ON CONFLICT: SQLite's grammar needs a WHERE there.)
+# Each learner's answers to each word on the day, whatever the classroom: the learner-word rows. The last
+# result is the latest answer's (on a tie, incorrect).
+_LEARNER_WORDS_SQL = """
+CREATE TEMPORARY TABLE le_rollup_learner_words AS
+SELECT user_id, day, word_id, SUM(attempts) AS attempts, SUM(correct) AS correct, MIN(first_seen) AS first_seen,
+  MAX(last_seen) AS last_seen, CASE WHEN MAX(last_wrong) = MAX(last_seen) THEN FALSE ELSE TRUE END AS last_correct
+FROM le_rollup_tallies WHERE word_id IS NOT NULL
+GROUP BY user_id, day, word_id
+"""
+
+# Each rollup is replaced scope by scope: delete every row of the recomputed (learner, day)s or (classroom,
+# day)s, then insert the new rows with a plain INSERT (the rollup lock serialises writers, so nothing can
+# insert the same keys meanwhile). Rows no event supports any more are gone with the rest; a fresh day,
+# the common case, costs one index probe per scope and the inserts, with no conflict checking. Each INSERT
+# takes one parameter: the rollup's timestamp, written to updated_at.
 _WRITE_SQL = (
-    # Learner-word days: the last result is the latest answer's (on a tie, incorrect).
+    # Learner-word days.
+    """
+DELETE FROM {learner_word} WHERE id IN (
+  SELECT x.id FROM le_rollup_windows w JOIN {learner_word} x ON x.user_id = w.user_id AND x.date = w.day)
+""",
     """
 INSERT INTO {learner_word} (user_id, date, word_id, attempts, correct, first_seen, last_seen, last_correct,
                             updated_at)
-SELECT user_id, day, word_id, SUM(attempts), SUM(correct), MIN(first_seen), MAX(last_seen),
-  CASE WHEN MAX(last_wrong_t) = MAX(last_t) THEN FALSE ELSE TRUE END, %s
-FROM le_rollup_words WHERE TRUE
-GROUP BY user_id, day, word_id
-ON CONFLICT (user_id, date, word_id) DO UPDATE SET attempts = excluded.attempts, correct = excluded.correct,
-  first_seen = excluded.first_seen, last_seen = excluded.last_seen, last_correct = excluded.last_correct,
-  updated_at = excluded.updated_at
-""",
-    """
-DELETE FROM {learner_word} WHERE id IN (
-  SELECT x.id FROM le_rollup_windows w JOIN {learner_word} x ON x.user_id = w.user_id AND x.date = w.day
-  WHERE x.updated_at < %s)
+SELECT user_id, day, word_id, attempts, correct, first_seen, last_seen, last_correct, %s
+FROM le_rollup_learner_words
 """,
     # Classroom-word days.
     """
-INSERT INTO {room_word} (classroom_id, date, word_id, attempts, correct, learners, updated_at)
-SELECT x.classroom_id, x.day, x.word_id, SUM(x.attempts), SUM(x.correct), COUNT(*), %s
-FROM le_rollup_words x JOIN le_rollup_scope s ON s.classroom_id = x.classroom_id AND s.day = x.day
-WHERE TRUE
-GROUP BY x.classroom_id, x.day, x.word_id
-ON CONFLICT (classroom_id, date, word_id) DO UPDATE SET attempts = excluded.attempts,
-  correct = excluded.correct, learners = excluded.learners, updated_at = excluded.updated_at
+DELETE FROM {room_word} WHERE id IN (
+  SELECT x.id FROM le_rollup_scope s JOIN {room_word} x ON x.classroom_id = s.classroom_id AND x.date = s.day)
 """,
     """
-DELETE FROM {room_word} WHERE id IN (
-  SELECT x.id FROM le_rollup_scope s JOIN {room_word} x ON x.classroom_id = s.classroom_id AND x.date = s.day
-  WHERE x.updated_at < %s)
+INSERT INTO {room_word} (classroom_id, date, word_id, attempts, correct, learners, updated_at)
+SELECT x.classroom_id, x.day, x.word_id, SUM(x.attempts), SUM(x.correct), COUNT(*), %s
+FROM le_rollup_tallies x JOIN le_rollup_scope s ON s.classroom_id = x.classroom_id AND s.day = x.day
+WHERE x.word_id IS NOT NULL
+GROUP BY x.classroom_id, x.day, x.word_id
 """,
-    # Learner days: unique words are distinct across the learner's classrooms.
+    # Learner days: unique words are distinct across the learner's classrooms (their learner-word rows).
+    """
+DELETE FROM {learner} WHERE id IN (
+  SELECT x.id FROM le_rollup_windows w JOIN {learner} x ON x.user_id = w.user_id AND x.date = w.day)
+""",
     f"""
 INSERT INTO {{learner}} (user_id, date, {_COLUMNS}, unique_words, time_spent, updated_at)
 SELECT f.user_id, f.day, {_SUMS}, COALESCE(MAX(u.words), 0), MAX(f.learner_time_spent), %s
 FROM le_rollup_figures f
-LEFT JOIN (SELECT user_id, day, COUNT(DISTINCT word_id) AS words FROM le_rollup_words GROUP BY user_id, day) u
+LEFT JOIN (SELECT user_id, day, COUNT(*) AS words FROM le_rollup_learner_words GROUP BY user_id, day) u
   ON u.user_id = f.user_id AND u.day = f.day
-WHERE TRUE
 GROUP BY f.user_id, f.day
-ON CONFLICT (user_id, date) DO UPDATE SET {_UPDATE}
-""",
-    """
-DELETE FROM {learner} WHERE id IN (
-  SELECT x.id FROM le_rollup_windows w JOIN {learner} x ON x.user_id = w.user_id AND x.date = w.day
-  WHERE x.updated_at < %s)
 """,
     # Learner days in each classroom.
+    """
+DELETE FROM {learner_room} WHERE id IN (
+  SELECT x.id FROM le_rollup_windows w JOIN {learner_room} x ON x.user_id = w.user_id AND x.date = w.day)
+""",
     f"""
 INSERT INTO {{learner_room}} (user_id, classroom_id, date, {_COLUMNS}, unique_words, time_spent, updated_at)
 SELECT f.user_id, f.classroom_id, f.day, {_SUMS}, SUM(f.unique_words), SUM(f.time_spent), %s
 FROM le_rollup_figures f WHERE f.classroom_id IS NOT NULL
 GROUP BY f.user_id, f.classroom_id, f.day
-ON CONFLICT (classroom_id, date, user_id) DO UPDATE SET {_UPDATE}
-""",
-    """
-DELETE FROM {learner_room} WHERE id IN (
-  SELECT x.id FROM le_rollup_windows w JOIN {learner_room} x ON x.user_id = w.user_id AND x.date = w.day
-  WHERE x.updated_at < %s)
 """,
     # Classroom days: sums over the classroom's learners; unique words from the classroom-word rows.
+    """
+DELETE FROM {room} WHERE id IN (
+  SELECT x.id FROM le_rollup_scope s JOIN {room} x ON x.classroom_id = s.classroom_id AND x.date = s.day)
+""",
     f"""
 INSERT INTO {{room}} (classroom_id, date, {_COLUMNS}, unique_words, time_spent, active_learners, updated_at)
 SELECT f.classroom_id, f.day, {_SUMS},
   (SELECT COUNT(*) FROM {{room_word}} x WHERE x.classroom_id = f.classroom_id AND x.date = f.day),
   SUM(f.time_spent), COUNT(*), %s
 FROM le_rollup_figures f JOIN le_rollup_scope s ON s.classroom_id = f.classroom_id AND s.day = f.day
-WHERE TRUE
 GROUP BY f.classroom_id, f.day
-ON CONFLICT (classroom_id, date) DO UPDATE SET {_UPDATE}, active_learners = excluded.active_learners
-""",
-    """
-DELETE FROM {room} WHERE id IN (
-  SELECT x.id FROM le_rollup_scope s JOIN {room} x ON x.classroom_id = s.classroom_id AND x.date = s.day
-  WHERE x.updated_at < %s)
 """,
 )

@@ -1,6 +1,8 @@
 """Django app configuration of the learning-events pipeline."""
 
 from django.apps import AppConfig
+from django.conf import settings
+from django.db.models.signals import pre_delete
 
 
 class LearningEventsConfig(AppConfig):
@@ -11,3 +13,8 @@ class LearningEventsConfig(AppConfig):
     def ready(self) -> None:
         from . import checks  # noqa: F401  (registers the system checks)
         from . import tasks  # noqa: F401  (registers the Celery tasks in every process, not only workers)
+        from .lifecycle import before_learner_deleted
+
+        # Deleting a learner takes their share out of the classroom rollups (docs/security.md).
+        pre_delete.connect(before_learner_deleted, sender=settings.AUTH_USER_MODEL,
+                           dispatch_uid="learning_events.before_learner_deleted")

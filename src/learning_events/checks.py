@@ -10,7 +10,7 @@ from .conf import DEFAULTS, app_settings
 def check_settings(app_configs, **kwargs):
     errors = []
     for name in ("USER_CLASSROOM_IDS", "USER_TIME_ZONES", "WORD_LANGUAGES", "CLASSROOM_STATS_ACCESS",
-                 "CLASSROOM_MEMBERS"):
+                 "CLASSROOM_MEMBERS", "LEARNER_ACCESS"):
         path = app_settings._get(name)
         if path:
             try:
@@ -24,7 +24,7 @@ def check_settings(app_configs, **kwargs):
                 )
     for name in ("BATCH_MAX_EVENTS", "BATCH_MAX_BYTES", "MAX_CONTEXT_BYTES", "IDLE_GAP_SECONDS",
                  "MAX_EVENT_AGE_DAYS", "MAX_FUTURE_SKEW_SECONDS", "MAX_SESSION_SECONDS",
-                 "ROLLUP_INTERVAL_SECONDS"):
+                 "ROLLUP_INTERVAL_SECONDS", "INSIGHTS_MIN_ATTEMPTS"):
         value = app_settings._get(name)
         if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
             errors.append(

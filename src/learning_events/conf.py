@@ -41,6 +41,13 @@ DEFAULTS: dict[str, Any] = {
     # Dotted path of ``f(classroom_id) -> {user_id: display name}``: the classroom's learners, in display
     # order. Unset: the learners with activity in the classroom, named by username.
     "CLASSROOM_MEMBERS": None,
+    # Dotted path of ``f(user, learner_id) -> the learner's display name`` that raises Http404 (unknown) or
+    # PermissionDenied (not allowed) unless ``user`` may read that learner's statistics and insights.
+    # Unset: the learner themself and staff, named by username.
+    "LEARNER_ACCESS": None,
+    # Insights: the fewest attempts (in the window looked at) that make a word's or a learner's accuracy
+    # worth reporting (weakest words, hardest words, accuracy drops).
+    "INSIGHTS_MIN_ATTEMPTS": 5,
     # Exports.
     "EXPORT_SALT": None,
     # Dotted path of ``f(word_ids) -> {word_id: "es"}`` (ISO 639-1); None leaves traces' language empty.
@@ -88,6 +95,10 @@ class Settings:
         return timedelta(seconds=int(self._get("MAX_SESSION_SECONDS")))
 
     @property
+    def INSIGHTS_MIN_ATTEMPTS(self) -> int:
+        return int(self._get("INSIGHTS_MIN_ATTEMPTS"))
+
+    @property
     def ROLLUP_WORK_MEM(self) -> str:
         return str(self._get("ROLLUP_WORK_MEM"))
 
@@ -117,6 +128,11 @@ class Settings:
     @property
     def classroom_stats_access(self) -> Callable[[Any, int], Any] | None:
         path = self._get("CLASSROOM_STATS_ACCESS")
+        return import_string(path) if path else None
+
+    @property
+    def learner_access(self) -> Callable[[Any, int], str] | None:
+        path = self._get("LEARNER_ACCESS")
         return import_string(path) if path else None
 
     @property

@@ -29,6 +29,9 @@ _UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12
 _CLIENT_CATALOGUE = {value: event_types.CATALOGUE[value] for value in event_types.CLIENT_TYPES}
 _CLIENT_TYPES_TEXT = ", ".join(event_types.CLIENT_TYPES)
 DATETIME_MESSAGE = "must be an ISO-8601 date-time with a time zone, e.g. 2026-05-01T09:30:00Z"
+#: How deeply a context's objects and lists may nest: the catalogue's keys are flat (a list at most), and
+#: a deep document costs every later reader (SQLite's JSON functions stop at 1000 levels).
+MAX_CONTEXT_DEPTH = 16
 
 
 class StagedEvent(NamedTuple):
@@ -61,9 +64,24 @@ def context_json(context: dict, max_bytes: int) -> tuple[str | None, dict[str, s
         return None, {"context": "is nested too deeply"}
     if size > max_bytes:
         return None, {"context": f"is {size} bytes of JSON; at most {max_bytes} are allowed"}
+    # Counting brackets is cheap; only a context with enough of them is walked.
+    if text.count("[") + text.count("{") > MAX_CONTEXT_DEPTH and depth(context) > MAX_CONTEXT_DEPTH:
+        return None, {"context": f"is nested more than {MAX_CONTEXT_DEPTH} levels deep"}
     if "\\u0000" in text:
         return None, {"context": "must not contain the NUL character (\\u0000)"}
     return text, {}
+
+
+def depth(value: Any) -> int:
+    """How many objects and lists deep ``value`` nests (a scalar: 0), without recursion."""
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        item, level = stack.pop()
+        children = item.values() if type(item) is dict else item if type(item) is list else None
+        if children is not None:
+            deepest = max(deepest, level)
+            stack.extend((child, level + 1) for child in children)
+    return deepest
 
 
 def canonical_uuid(value: Any) -> str | None:
@@ -195,8 +213,14 @@ class ClientEventChecker:
             if parsed is None:
                 errors["occurred_at"] = DATETIME_MESSAGE
             else:
-                occurred_at = parsed + self.shift
-                if occurred_at > self.latest:
+                try:
+                    occurred_at = parsed + self.shift
+                except OverflowError:  # e.g. year 9999 moved later by a sent_at of year 1
+                    occurred_at = None
+                if occurred_at is None:
+                    errors["occurred_at"] = ("is out of the representable range after correcting the device "
+                                             "clock by sent_at")
+                elif occurred_at > self.latest:
                     errors["occurred_at"] = (f"is more than {int(self.max_future_skew.total_seconds())} seconds in "
                                              "the future (after correcting the device clock by sent_at)")
                 elif occurred_at < self.earliest:

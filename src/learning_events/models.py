@@ -191,3 +191,25 @@ class ClassroomWordDailyStats(models.Model):
             models.UniqueConstraint(fields=["classroom", "date", "word_id"], name="le_classroom_word_day_unique")
         ]
         verbose_name_plural = "classroom word daily stats"
+
+
+class EventPurge(models.Model):
+    """One run of ``purge_events``: raw events that occurred before ``before`` were deleted.
+
+    The latest ``before`` is the purge horizon: rollups of the days whose events may reach across it are
+    never recomputed again (their events are gone), so they keep the figures computed while the events were
+    still there (``aggregation.first_recomputable_day``).
+    """
+
+    before = models.DateTimeField(help_text="Events that occurred before this instant were deleted.")
+    started_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    events_deleted = models.PositiveBigIntegerField(default=0)
+    dead_letters_deleted = models.PositiveBigIntegerField(default=0)
+    dirty_days_dropped = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-started_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"purge of events before {self.before:%Y-%m-%d %H:%M} (started {self.started_at:%Y-%m-%d %H:%M})"

@@ -2,13 +2,14 @@
 
 Every function reads rollups only (never raw events), in a fixed number of queries, and returns plain
 data: days in a range come back one per calendar day, zeros (and ``None`` ratios) where nothing happened.
-Host hooks (``LEARNING_EVENTS_CLASSROOM_STATS_ACCESS``, ``LEARNING_EVENTS_CLASSROOM_MEMBERS``) say who may
-read a classroom and who belongs to it; the pipeline never imports the host.
+Host hooks (``LEARNING_EVENTS_CLASSROOM_STATS_ACCESS``, ``LEARNING_EVENTS_CLASSROOM_MEMBERS``,
+``LEARNING_EVENTS_LEARNER_ACCESS``) say who may read a classroom, who belongs to it and who may read a
+learner's figures; the pipeline never imports the host.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from datetime import date, timedelta
 from typing import Any
 
@@ -69,10 +70,15 @@ def learner_daily_stats(user_id: int, start: date, end: date) -> dict[str, Any]:
     Returns ``{"days": [...], "totals": {...}}``; totals count distinct words over the range.
     """
     rows = LearnerDailyStats.objects.filter(user_id=user_id, date__range=(start, end))
-    totals = _sums(rows)
+    return {"days": _days(start, end, rows.values(*_DAY_FIELDS)), "totals": learner_totals(user_id, start, end)}
+
+
+def learner_totals(user_id: int, start: date, end: date) -> dict[str, Any]:
+    """A learner's figures summed over ``[start, end]``, with distinct words over the range."""
+    totals = _sums(LearnerDailyStats.objects.filter(user_id=user_id, date__range=(start, end)))
     totals["unique_words"] = (LearnerWordDailyStats.objects.filter(user_id=user_id, date__range=(start, end))
                               .values("word_id").distinct().count())
-    return {"days": _days(start, end, rows.values(*_DAY_FIELDS)), "totals": totals}
+    return totals
 
 
 def classroom_daily_stats(classroom_id: int, start: date, end: date) -> dict[str, Any]:
@@ -82,15 +88,21 @@ def classroom_daily_stats(classroom_id: int, start: date, end: date) -> dict[str
     (over the range: distinct learners), totals count distinct words over the range.
     """
     rows = ClassroomDailyStats.objects.filter(classroom_id=classroom_id, date__range=(start, end))
-    totals = _sums(rows)
+    return {"days": _days(start, end, rows.values(*_DAY_FIELDS, "active_learners"), extra=("active_learners",)),
+            "totals": classroom_totals(classroom_id, start, end)}
+
+
+def classroom_totals(classroom_id: int, start: date, end: date) -> dict[str, Any]:
+    """A classroom's figures summed over ``[start, end]``, with distinct words and distinct active learners
+    over the range."""
+    totals = _sums(ClassroomDailyStats.objects.filter(classroom_id=classroom_id, date__range=(start, end)))
     totals["unique_words"] = (ClassroomWordDailyStats.objects.filter(classroom_id=classroom_id,
                                                                      date__range=(start, end))
                               .values("word_id").distinct().count())
     totals["active_learners"] = (LearnerClassroomDailyStats.objects.filter(classroom_id=classroom_id,
                                                                            date__range=(start, end))
                                  .values("user_id").distinct().count())
-    return {"days": _days(start, end, rows.values(*_DAY_FIELDS, "active_learners"), extra=("active_learners",)),
-            "totals": totals}
+    return totals
 
 
 def classroom_learner_stats(classroom_id: int, start: date, end: date,
@@ -118,7 +130,21 @@ def classroom_hardest_words(classroom_id: int, *, min_attempts: int = 5, limit: 
     """The classroom's words with the lowest accuracy among those attempted at least ``min_attempts`` times
     (over ``[start, end]``, default all time): ``word_id``, ``attempts``, ``correct``, ``accuracy``.
     Ties: more attempts first, then the lower word id."""
-    rows = ClassroomWordDailyStats.objects.filter(classroom_id=classroom_id)
+    return _lowest_accuracy(ClassroomWordDailyStats.objects.filter(classroom_id=classroom_id),
+                            min_attempts=min_attempts, limit=limit, start=start, end=end)
+
+
+def learner_weakest_words(user_id: int, *, min_attempts: int = 5, limit: int = 20,
+                          start: date | None = None, end: date | None = None) -> list[dict[str, Any]]:
+    """The learner's words with the lowest accuracy, as ``classroom_hardest_words`` ranks a classroom's."""
+    return _lowest_accuracy(LearnerWordDailyStats.objects.filter(user_id=user_id),
+                            min_attempts=min_attempts, limit=limit, start=start, end=end)
+
+
+def _lowest_accuracy(rows, *, min_attempts: int, limit: int, start: date | None,
+                     end: date | None) -> list[dict[str, Any]]:
+    """The words of the word-day ``rows`` in ``[start, end]`` with at least ``min_attempts`` attempts, lowest
+    accuracy first (ties: more attempts first, then the lower word id), at most ``limit``."""
     if start is not None:
         rows = rows.filter(date__gte=start)
     if end is not None:
@@ -162,3 +188,69 @@ def classroom_members(classroom_id: int) -> dict[int, str]:
     User = get_user_model()
     return dict(User.objects.filter(pk__in=user_ids).order_by(User.USERNAME_FIELD)
                 .values_list("pk", User.USERNAME_FIELD))
+
+
+def learner_stale_words(user_id: int, *, until: date, idle_days: int, min_attempts: int,
+                        limit: int) -> list[dict[str, Any]]:
+    """The learner's words attempted at least ``min_attempts`` times up to ``until`` and not since
+    ``until - idle_days`` (see ``_stale_words``)."""
+    return _stale_words(LearnerWordDailyStats.objects.filter(user_id=user_id), until=until, idle_days=idle_days,
+                        min_attempts=min_attempts, limit=limit)
+
+
+def classroom_stale_words(classroom_id: int, *, until: date, idle_days: int, min_attempts: int,
+                          limit: int) -> list[dict[str, Any]]:
+    """The classroom's words attempted at least ``min_attempts`` times up to ``until`` and not since
+    ``until - idle_days`` (see ``_stale_words``)."""
+    return _stale_words(ClassroomWordDailyStats.objects.filter(classroom_id=classroom_id), until=until,
+                        idle_days=idle_days, min_attempts=min_attempts, limit=limit)
+
+
+def _stale_words(rows, *, until: date, idle_days: int, min_attempts: int, limit: int) -> list[dict[str, Any]]:
+    """Words of the word-day ``rows`` up to ``until`` last practised on ``until - idle_days`` or earlier,
+    attempted at least ``min_attempts`` times: ``word_id``, ``attempts``, ``correct``, ``accuracy``,
+    ``last_practiced`` (a day). Longest unpractised first; ties: more attempts first, then the lower word id."""
+    words = (rows.filter(date__lte=until).values("word_id")
+             .annotate(total_attempts=Sum("attempts"), total_correct=Sum("correct"), last_practiced=Max("date"))
+             .filter(total_attempts__gte=min_attempts, last_practiced__lte=until - timedelta(days=idle_days))
+             .order_by("last_practiced", "-total_attempts", "word_id")[:limit])
+    return [{"word_id": w["word_id"], "attempts": w["total_attempts"], "correct": w["total_correct"],
+             "accuracy": w["total_correct"] / w["total_attempts"], "last_practiced": w["last_practiced"]}
+            for w in words]
+
+
+#: Days fetched at a time by the active-date iterators: two months, what insights usually need.
+ACTIVE_DATES_CHUNK = 64
+
+
+def learner_active_dates(user_id: int, until: date) -> Iterator[date]:
+    """The learner's active local days up to ``until`` (days with a rollup row: any event), latest first,
+    fetched lazily so that a caller walking back to the first gap reads little."""
+    return _dates_back_from(LearnerDailyStats.objects.filter(user_id=user_id), until)
+
+
+def classroom_active_dates(classroom_id: int, until: date) -> Iterator[date]:
+    """The classroom's active days up to ``until`` (a learner had an event in it), latest first, lazily."""
+    return _dates_back_from(ClassroomDailyStats.objects.filter(classroom_id=classroom_id), until)
+
+
+def _dates_back_from(rows, until: date) -> Iterator[date]:
+    return (rows.filter(date__lte=until).order_by("-date").values_list("date", flat=True)
+            .iterator(chunk_size=ACTIVE_DATES_CHUNK))
+
+
+def learner_for_stats(user: Any, learner_id: int) -> str:
+    """The display name of the learner whose statistics ``user`` may read, through the host's
+    ``LEARNING_EVENTS_LEARNER_ACCESS``. Raises Http404 (unknown) or PermissionDenied (not allowed).
+    Without the hook: the learner themself or staff, named by username."""
+    check = app_settings.learner_access
+    if check is not None:
+        return check(user, learner_id)
+    User = get_user_model()
+    try:
+        learner = User.objects.get(pk=learner_id)
+    except User.DoesNotExist:
+        raise Http404("No user matches the given query.") from None
+    if not (user.is_staff or user.pk == learner.pk):
+        raise PermissionDenied("You may read only your own statistics.")
+    return learner.get_username()

@@ -11,7 +11,7 @@ import json
 import uuid
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from django.db import connections, router, transaction
@@ -93,10 +93,15 @@ def mark_days_dirty(events: Iterable[LearningEvent]) -> None:
     if not events:
         return
     zones = time_zones_of(e.user_id for e in events)
-    days = {(e.user_id, day) for e in events for day in aggregation.days_changed_by(e, zones[e.user_id])}
+    mark_learner_days_dirty({(e.user_id, day) for e in events
+                             for day in aggregation.days_changed_by(e, zones[e.user_id])})
+
+
+def mark_learner_days_dirty(days: Iterable[tuple[int, date]]) -> None:
+    """Queue the (user id, local day)s for the periodic rollup (marked now; marking twice is harmless)."""
     now = timezone.now()
     DirtyDay.objects.bulk_create(
-        [DirtyDay(user_id=user_id, date=day, marked_at=now) for user_id, day in sorted(days)],
+        [DirtyDay(user_id=user_id, date=day, marked_at=now) for user_id, day in sorted(set(days))],
         update_conflicts=True,
         unique_fields=["user", "date"],
         update_fields=["marked_at"],
@@ -333,7 +338,8 @@ def _storable(payload: Any) -> Any:
     """``payload`` as a JSON column can hold it; else its JSON text (ASCII-escaped) under ``unstorable_json``.
 
     PostgreSQL's jsonb refuses NaN, Infinity, the NUL character and lone surrogates, which Python's JSON
-    parser lets through: the dead letter must still keep the event whole rather than fail.
+    parser lets through, and a deeply nested payload would exhaust the stack of the database adapter's
+    encoder: the dead letter must still keep the event whole rather than fail.
     """
     if payload is None:
         return Value(None, JSONField())  # JSON null: a bare None would be SQL NULL
@@ -342,7 +348,7 @@ def _storable(payload: Any) -> Any:
         text.encode()
     except (ValueError, RecursionError):
         text = None
-    if text is not None and "\\u0000" not in text:
+    if text is not None and "\\u0000" not in text and ingest.depth(payload) <= ingest.MAX_CONTEXT_DEPTH + 1:
         return payload
     return {"unstorable_json": json.dumps(payload, allow_nan=True, default=repr)}
 

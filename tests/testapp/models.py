@@ -1,6 +1,7 @@
 """A stand-in host for the pipeline's tests: rooms with members, and users' time zones."""
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.shortcuts import get_object_or_404
@@ -37,3 +38,12 @@ def room_for_teacher(user, room_id) -> Room:
 def room_member_names(room_id) -> dict[int, str]:
     return dict(Room.members.through.objects.filter(room_id=room_id).order_by("user__username")
                 .values_list("user_id", "user__username"))
+
+
+def learner_name_for(user, learner_id) -> str:
+    """The username of the learner whose statistics ``user`` may read: the learner, a teacher of a room they
+    are in, or staff (404 unknown, 403 otherwise)."""
+    learner = get_object_or_404(get_user_model(), pk=learner_id)
+    if not (user.is_staff or user.pk == learner.pk or Room.objects.filter(teacher=user, members=learner).exists()):
+        raise PermissionDenied("Only the learner, their rooms' teachers and staff can read their statistics.")
+    return learner.get_username()

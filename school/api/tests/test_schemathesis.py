@@ -54,7 +54,7 @@ def world(request, transactional_db):
     ids = {
         "classrooms": classroom.pk, "word-lists": word_list.pk, "words": words[0].pk, "exams": exam.pk,
         "contents": factories.ContentFactory().pk, "games": factories.GameFactory(word_list=word_list).pk,
-        "practice-sessions": str(session.uuid), "word_ids": [word.pk for word in words],
+        "practice-sessions": str(session.uuid), "word_ids": [word.pk for word in words], "learners": learner.pk,
     }
     return {"token": Token.objects.create(user=caller).key, "ids": ids}
 

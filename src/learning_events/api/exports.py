@@ -22,6 +22,8 @@ from rest_framework.views import APIView
 
 from learning_events import exports
 
+from .throttles import EXPORTS_SCOPE, ScopedUserRateThrottle
+
 
 class IsStaff(BasePermission):
     """Exports hold every learner's activity: only staff download them."""
@@ -59,6 +61,7 @@ _RESPONSES = {
     400: OpenApiResponse(OpenApiTypes.OBJECT, description='Bad arguments, e.g. {"since": ["..."]}.'),
     401: OpenApiResponse(_DETAIL, description="Not signed in."),
     403: OpenApiResponse(_DETAIL, description="Not staff."),
+    429: OpenApiResponse(_DETAIL, description="Over your rate limit: retry after `Retry-After` seconds."),
 }
 
 
@@ -66,6 +69,8 @@ class ExportDownloadView(APIView):
     """Base of the two downloads: parse the query, build the export, stream it."""
 
     permission_classes = [IsStaff]
+    throttle_classes = [ScopedUserRateThrottle]
+    throttle_scope = EXPORTS_SCOPE
     renderer_classes = [JSONRenderer]
     content_negotiation_class = FormatIsAFileFormat
     accepts_types = True

@@ -19,6 +19,7 @@ from rest_framework.views import APIView
 from .. import event_types, services
 from ..conf import app_settings
 from ..exceptions import BatchTooLarge, MalformedBatch
+from .throttles import INGEST_SCOPE, ScopedUserRateThrottle
 
 
 class PayloadTooLarge(exceptions.APIException):
@@ -64,6 +65,8 @@ class EventBatchCreateApi(APIView):
     authentication_classes = [TokenAuthentication, SessionAuthentication]
     permission_classes = [IsAuthenticated]
     parser_classes = [JSONParser]  # for the schema only: the view reads the raw body itself
+    throttle_classes = [ScopedUserRateThrottle]
+    throttle_scope = INGEST_SCOPE
 
     @extend_schema(
         operation_id="events_batch_create",
@@ -76,6 +79,8 @@ class EventBatchCreateApi(APIView):
             401: OpenApiResponse(_ERROR, description="Not authenticated."),
             403: OpenApiResponse(_ERROR, description="Session authentication without the CSRF token."),
             413: OpenApiResponse(_ERROR, description="Over the byte or the event limit."),
+            415: OpenApiResponse(_ERROR, description="A Content-Type other than application/json."),
+            429: OpenApiResponse(_ERROR, description="Over your rate limit: retry after `Retry-After` seconds."),
         },
         examples=[OpenApiExample("A batch", request_only=True, value={
             "sent_at": "2026-05-01T09:31:00Z",
@@ -86,6 +91,9 @@ class EventBatchCreateApi(APIView):
     )
     def post(self, request):
         received_at = timezone.now()
+        # The body is always read as UTF-8 JSON: say so to a client that sends anything else.
+        if request.content_type.split(";")[0].strip().lower() != "application/json":
+            raise exceptions.UnsupportedMediaType(request.content_type or "(none)")
         max_bytes = app_settings.BATCH_MAX_BYTES
         try:
             length = int(request.META.get("CONTENT_LENGTH") or 0)

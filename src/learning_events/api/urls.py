@@ -4,6 +4,7 @@ from django.urls import path
 
 from .exports import EventsExportView, TracesExportView
 from .ingest import EventBatchCreateApi
+from .insights import ClassroomInsightsApi, LearnerInsightsApi
 from .schema import EventSchemaApi
 from .stats import ClassroomHardestWordsApi, ClassroomStatsApi, MyStatsApi
 
@@ -16,4 +17,7 @@ urlpatterns: list = [
     path("classrooms/<int:classroom_id>/stats/", ClassroomStatsApi.as_view(), name="learning-events-classroom-stats"),
     path("classrooms/<int:classroom_id>/words/", ClassroomHardestWordsApi.as_view(),
          name="learning-events-classroom-words"),
+    path("classrooms/<int:classroom_id>/insights/", ClassroomInsightsApi.as_view(),
+         name="learning-events-classroom-insights"),
+    path("learners/<int:learner_id>/insights/", LearnerInsightsApi.as_view(), name="learning-events-learner-insights"),
 ]

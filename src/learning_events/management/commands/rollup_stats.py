@@ -8,7 +8,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 from tqdm import tqdm
 
-from learning_events.aggregation import RollupSummary, rollup_day, rollup_dirty_days
+from learning_events.aggregation import RollupSummary, first_recomputable_day, rollup_day, rollup_dirty_days
 
 
 def _iso_date(value: str) -> date:
@@ -51,6 +51,12 @@ class Command(BaseCommand):
         if last < first:
             raise CommandError(f"--until {last} is before --since {first}")
         days = [first + timedelta(days=n) for n in range((last - first).days + 1)]
+        open_from = first_recomputable_day()
+        if open_from is not None and first < open_from:
+            frozen = (min(last, open_from - timedelta(days=1)) - first).days + 1
+            self.stdout.write(self.style.WARNING(
+                f"{frozen} day(s) before {open_from} are left as they are: their events were purged "
+                "(purge_events), so their rollups cannot be recomputed."))
         total = RollupSummary()
         # tqdm redraws its bar with carriage returns: write to the raw stream, past OutputWrapper's newlines.
         for day in tqdm(days, desc="rolling up", unit="day", disable=options["verbosity"] == 0,
