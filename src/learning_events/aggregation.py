@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -51,6 +51,7 @@ FIGURES = (
 SESSION_TYPES = (et.PRACTICE_START, et.PRACTICE_END, et.WORD_CORRECT, et.WORD_INCORRECT)
 #: Events whose ``duration_seconds`` covers the time before them.
 DURATION_TYPES = (et.CONTENT_VIEW, et.CONTENT_COMPLETE, et.GAME_COMPLETE)
+_SESSION_TYPES, _DURATION_TYPES = frozenset(SESSION_TYPES), frozenset(DURATION_TYPES)
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MICRO = timedelta(microseconds=1)
@@ -170,17 +171,32 @@ def days_changed_by(event: Any, tz: Any) -> list[date]:
     """The learner's local days (in ``tz``) whose figures ``event`` can change: its own day; for a session
     event, the days within MAX_SESSION of it (a session's bounds are looked for that far); for a timed
     activity, the days its duration reaches back into. ``event`` is a LearningEvent or anything with its
-    ``event_type``, ``occurred_at`` and ``context``."""
-    at = event.occurred_at
-    first = last = local_date(at, tz)
-    if event.event_type in SESSION_TYPES and event.context.get("session_id"):
-        reach = app_settings.MAX_SESSION
-        first, last = local_date(at - reach, tz), local_date(at + reach, tz)
-    elif event.event_type in DURATION_TYPES and (event.context.get("duration_seconds") or 0) > 0:
-        cap = app_settings.MAX_SESSION
-        first = local_date(at - timedelta(seconds=min(float(event.context["duration_seconds"]), cap.total_seconds())),
-                           tz)
-    return [first + timedelta(days=n) for n in range((last - first).days + 1)]
+    ``user_id``, ``event_type``, ``occurred_at`` and ``context``."""
+    return sorted(day for _, day in days_changed([event], {event.user_id: tz}))
+
+
+def days_changed(events: Iterable[Any], zones: Mapping[int, Any]) -> set[tuple[int, date]]:
+    """The (user id, local day)s that ``events`` can change (``days_changed_by`` of each), ``zones`` being
+    each user's time zone. The bulk form: the settings are read once, not once per event."""
+    reach = app_settings.MAX_SESSION
+    cap_seconds = reach.total_seconds()
+    one_day = timedelta(days=1)
+    days: set[tuple[int, date]] = set()
+    for event in events:
+        user_id, at, kind, context = event.user_id, event.occurred_at, event.event_type, event.context
+        tz = zones[user_id]
+        if kind in _SESSION_TYPES and context.get("session_id"):
+            day, last = (at - reach).astimezone(tz).date(), (at + reach).astimezone(tz).date()
+        elif kind in _DURATION_TYPES and (context.get("duration_seconds") or 0) > 0:
+            seconds = min(float(context["duration_seconds"]), cap_seconds)
+            day, last = (at - timedelta(seconds=seconds)).astimezone(tz).date(), at.astimezone(tz).date()
+        else:
+            days.add((user_id, at.astimezone(tz).date()))
+            continue
+        while day <= last:
+            days.add((user_id, day))
+            day += one_day
+    return days
 
 
 def learner_day_activities(user_id: int, day: date) -> tuple[int, int, list[Activity]]:

@@ -93,8 +93,7 @@ def mark_days_dirty(events: Iterable[LearningEvent]) -> None:
     if not events:
         return
     zones = time_zones_of(e.user_id for e in events)
-    mark_learner_days_dirty({(e.user_id, day) for e in events
-                             for day in aggregation.days_changed_by(e, zones[e.user_id])})
+    mark_learner_days_dirty(aggregation.days_changed(events, zones))
 
 
 def mark_learner_days_dirty(days: Iterable[tuple[int, date]]) -> None:

@@ -1,7 +1,7 @@
 """A client of ``POST /api/v1/events/batch/`` as the reliability tests drive it, and the events it sends.
 
 ``BatchClient.deliver`` behaves like an app's uploader on a flaky network: it sends a batch until the
-server answers 200, waiting ``Retry-After`` after a 503 and a moment after a dropped connection, and keeps
+server answers 200, waiting ``Retry-After`` after a 503 or a 429 and a moment after a dropped connection, and keeps
 every status it saw so a test can tell which failures the server produced. ``learner_events`` makes a
 learner's realistic stream of client events (practice sessions, reading, games) over the last days.
 Standard library only (``http.client``): nothing between the test and the socket.
@@ -72,8 +72,8 @@ class BatchClient:
                 continue
             if status == 200:
                 return Delivery(answer=json.loads(content), failures=failures)
-            if status == 503 and "Retry-After" in headers:
-                failures.append("503")
+            if status in (429, 503) and "Retry-After" in headers:
+                failures.append(str(status))
                 time.sleep(min(float(headers["Retry-After"]), self.max_wait))
                 continue
             raise DeliveryFailed(f"HTTP {status} after {failures or 'no failures'}: {content[:500]!r}")
