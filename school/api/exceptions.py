@@ -5,6 +5,10 @@ the cases Django raises outside DRF's knowledge: a model's own ValidationError, 
 Django's upload limits (``DATA_UPLOAD_MAX_MEMORY_SIZE``, ``DATA_UPLOAD_MAX_NUMBER_FIELDS``), the database
 out of reach (a restart, dropped connections, a deadlock: 503 with ``Retry-After``, so clients retry
 rather than give up), and a URL under ``/api/`` that matches no route.
+
+Django's own ``Http404`` and ``PermissionDenied`` need nothing here: DRF (3.15 and later) answers them 404/403
+and keeps their message, so an access check such as ``school.classrooms.selectors.classroom_for_teacher``
+raises Django's exceptions and serves the API and the dashboards' HTML pages alike.
 """
 
 import logging

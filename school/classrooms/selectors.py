@@ -1,9 +1,14 @@
-"""Reads about classrooms: who belongs where, and which classrooms a person may see."""
+"""Reads about classrooms: who belongs where, and which classrooms a person may see.
+
+Access checks raise Django's ``Http404`` and ``PermissionDenied`` with a message, so that the same check
+serves the API (DRF answers them as JSON 404/403 and keeps the message) and the dashboards' pages (Django's
+404/403 pages).
+"""
 
 from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
 from django.shortcuts import get_object_or_404
-from rest_framework.exceptions import PermissionDenied
 
 from .models import Assignment, Classroom, Membership
 

@@ -10,13 +10,13 @@ from datetime import timedelta
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from learning_events import insights
 from learning_events import selectors as stats
-from rest_framework import exceptions as api_exceptions
 
 from school.api.permissions import is_teacher
+from school.classrooms.selectors import learner_for_viewer
 
 from . import selectors
 from .forms import DEFAULT_DAYS, date_range
@@ -31,15 +31,6 @@ def _chart_data(days: list[dict[str, Any]], names: tuple[str, ...]) -> dict[str,
     """The day-by-day series of ``names`` for the page's charts: ``{"labels": [ISO dates], name: [...]}``."""
     return {"labels": [day["date"].isoformat() for day in days], **{name: [day[name] for day in days]
                                                                       for name in names}}
-
-
-def _classroom_for_viewer(user, classroom_id: int):
-    """The classroom ``user`` may read the statistics of (Http404, PermissionDenied otherwise). The host's
-    access hook is shared with the API and raises DRF's PermissionDenied: a page needs Django's."""
-    try:
-        return stats.classroom_for_stats(user, classroom_id)
-    except api_exceptions.PermissionDenied as exc:
-        raise PermissionDenied(str(exc.detail)) from exc
 
 
 @login_required
@@ -61,7 +52,7 @@ def home(request: HttpRequest) -> HttpResponse:
 @login_required
 def classroom(request: HttpRequest, classroom_id: int) -> HttpResponse:
     """A classroom's charts per day, its learners' figures and its hardest words over ``?from=&to=``."""
-    room = _classroom_for_viewer(request.user, classroom_id)
+    room = stats.classroom_for_stats(request.user, classroom_id)  # Http404, PermissionDenied: 404/403 pages
     period = date_range(request.GET, today=selectors.today_for(request.user))
     daily = stats.classroom_daily_stats(room.pk, period.start, period.end)
     members = stats.classroom_members(room.pk)
@@ -82,7 +73,7 @@ def classroom(request: HttpRequest, classroom_id: int) -> HttpResponse:
 @login_required
 def learner(request: HttpRequest, learner_id: int) -> HttpResponse:
     """A learner's own charts per day over ``?from=&to=``, their streak and their weakest words."""
-    person = selectors.learner_for_viewer(request.user, learner_id)
+    person = learner_for_viewer(request.user, learner_id)  # Http404, PermissionDenied: 404/403 pages
     today = selectors.today_for(person)
     period = date_range(request.GET, today=today)
     daily = stats.learner_daily_stats(person.pk, period.start, period.end)
@@ -93,9 +84,10 @@ def learner(request: HttpRequest, learner_id: int) -> HttpResponse:
         "days": daily["days"],
         "totals": daily["totals"],
         "chart": _chart_data(daily["days"], ("words_practiced", "words_correct", "accuracy", "time_spent")),
-        "streak": selectors.current_streak(person.pk, today),
-        "weakest_words": selectors.with_words(selectors.weakest_words(
-            person.pk, period.start, period.end, min_attempts=LEARNER_MIN_ATTEMPTS, limit=WORDS_SHOWN)),
+        "streak": insights.learner_streak(person.pk, as_of=today)["current"],
+        "weakest_words": selectors.with_words(insights.never_perfect(stats.learner_weakest_words(
+            person.pk, min_attempts=LEARNER_MIN_ATTEMPTS, limit=WORDS_SHOWN, start=period.start, end=period.end,
+            with_last_correct=True))),
         "min_attempts": LEARNER_MIN_ATTEMPTS,
         "classrooms": selectors.classrooms_of_learner(person, request.user),
     })

@@ -98,6 +98,13 @@ def classroom_insights(classroom_id: int, *, members: Mapping[int, str], as_of: 
     return insights
 
 
+def learner_streak(learner_id: int, *, as_of: date) -> dict[str, Any]:
+    """The learner's streak as of their local day ``as_of``, counted as in ``learner_insights``:
+    ``{"current": days, "last_active": day or None}``. Reads only the days of the streak and one more."""
+    with closing(selectors.learner_active_dates(learner_id, as_of)) as dates:
+        return walk_active_dates(dates, as_of=as_of, since=as_of)[1]
+
+
 def _activity(active_dates: Iterator[date], totals: Callable[[date, date], dict[str, Any]],
               as_of: date) -> dict[str, Any]:
     """``{last_7_days, last_28_days, streak}`` of a learner or a classroom, from its active days (latest

@@ -130,25 +130,38 @@ def classroom_hardest_words(classroom_id: int, *, min_attempts: int = 5, limit: 
     """The classroom's words with the lowest accuracy among those attempted at least ``min_attempts`` times
     (over ``[start, end]``, default all time): ``word_id``, ``attempts``, ``correct``, ``accuracy``.
     Ties: more attempts first, then the lower word id."""
-    return _lowest_accuracy(ClassroomWordDailyStats.objects.filter(classroom_id=classroom_id),
-                            min_attempts=min_attempts, limit=limit, start=start, end=end)
+    rows = _within(ClassroomWordDailyStats.objects.filter(classroom_id=classroom_id), start, end)
+    return _lowest_accuracy(rows, min_attempts=min_attempts, limit=limit)
 
 
 def learner_weakest_words(user_id: int, *, min_attempts: int = 5, limit: int = 20,
-                          start: date | None = None, end: date | None = None) -> list[dict[str, Any]]:
-    """The learner's words with the lowest accuracy, as ``classroom_hardest_words`` ranks a classroom's."""
-    return _lowest_accuracy(LearnerWordDailyStats.objects.filter(user_id=user_id),
-                            min_attempts=min_attempts, limit=limit, start=start, end=end)
+                          start: date | None = None, end: date | None = None,
+                          with_last_correct: bool = False) -> list[dict[str, Any]]:
+    """The learner's words with the lowest accuracy, as ``classroom_hardest_words`` ranks a classroom's.
+    With ``with_last_correct``, each also carries ``last_correct``: whether the learner's latest attempt at it
+    in the range was right (one more query)."""
+    rows = _within(LearnerWordDailyStats.objects.filter(user_id=user_id), start, end)
+    words = _lowest_accuracy(rows, min_attempts=min_attempts, limit=limit)
+    if not with_last_correct:
+        return words
+    # Latest last: the dict keeps each word's latest day.
+    latest = dict(rows.filter(word_id__in=[w["word_id"] for w in words]).order_by("last_seen", "date")
+                  .values_list("word_id", "last_correct"))
+    return [{**word, "last_correct": latest[word["word_id"]]} for word in words]
 
 
-def _lowest_accuracy(rows, *, min_attempts: int, limit: int, start: date | None,
-                     end: date | None) -> list[dict[str, Any]]:
-    """The words of the word-day ``rows`` in ``[start, end]`` with at least ``min_attempts`` attempts, lowest
-    accuracy first (ties: more attempts first, then the lower word id), at most ``limit``."""
+def _within(rows, start: date | None, end: date | None):
+    """The day rows of ``rows`` in ``[start, end]`` (either bound may be open)."""
     if start is not None:
         rows = rows.filter(date__gte=start)
     if end is not None:
         rows = rows.filter(date__lte=end)
+    return rows
+
+
+def _lowest_accuracy(rows, *, min_attempts: int, limit: int) -> list[dict[str, Any]]:
+    """The words of the word-day ``rows`` with at least ``min_attempts`` attempts, lowest accuracy first
+    (ties: more attempts first, then the lower word id), at most ``limit``."""
     words = (rows.values("word_id")
              .annotate(total_attempts=Sum("attempts"), total_correct=Sum("correct"))
              .filter(total_attempts__gte=min_attempts))

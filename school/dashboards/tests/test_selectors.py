@@ -1,8 +1,13 @@
+"""The dashboards' own selectors, and the pipeline's shared reads the learner's page relies on (the streak
+and the weakest words with the latest result), checked on the school's database."""
+
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from django.utils import timezone
+from learning_events import insights
 from learning_events.models import LearnerDailyStats, LearnerWordDailyStats
+from learning_events.selectors import learner_weakest_words
 
 from school import factories
 from school.dashboards import selectors
@@ -18,20 +23,25 @@ def active_on(user, *offsets: int) -> None:
         [LearnerDailyStats(user=user, date=TODAY + timedelta(days=n), words_practiced=1) for n in offsets])
 
 
+def days(*offsets: int) -> date | None:
+    return TODAY + timedelta(days=offsets[0]) if offsets else None
+
+
 @pytest.mark.parametrize(("offsets", "streak"), [
-    ((), 0),
-    ((0,), 1),
-    ((0, -1, -2, -4), 3),
-    ((-1, -2), 2),  # today is not over: yesterday's streak still counts
-    ((-2, -3), 0),
-    ((0, -2), 1),
-    ((1, -1), 1),  # a day after "today" (another time zone's tomorrow) is not counted
+    ((), {"current": 0, "last_active": None}),
+    ((0,), {"current": 1, "last_active": days(0)}),
+    ((0, -1, -2, -4), {"current": 3, "last_active": days(0)}),
+    ((-1, -2), {"current": 2, "last_active": days(-1)}),  # today is not over: yesterday's streak still counts
+    ((-2, -3), {"current": 0, "last_active": days(-2)}),
+    ((0, -2), {"current": 1, "last_active": days(0)}),
+    ((1, -1), {"current": 1, "last_active": days(-1)}),  # a day after "today" (another zone's tomorrow) is not
 ])
-def test_current_streak(offsets, streak):
+def test_learner_streak(offsets, streak, django_assert_num_queries):
     user = factories.UserFactory()
     active_on(user, *offsets)
     active_on(factories.UserFactory(), 0, -1, -2, -3)  # someone else's days do not count
-    assert selectors.current_streak(user.pk, TODAY) == streak
+    with django_assert_num_queries(1):
+        assert insights.learner_streak(user.pk, as_of=TODAY) == streak
 
 
 def test_today_is_the_persons_own_local_day(monkeypatch):
@@ -49,7 +59,7 @@ def word_day(user, day: date, word_id: int, attempts: int, correct: int, last_co
                                  first_seen=at, last_seen=at, last_correct=last_correct)
 
 
-def test_weakest_words_rank_missed_words_by_accuracy_within_the_range():
+def test_weakest_words_rank_by_accuracy_within_the_range_with_the_latest_result():
     user = factories.UserFactory()
     d1, d2 = date(2025, 3, 18), date(2025, 3, 19)
     LearnerWordDailyStats.objects.bulk_create([
@@ -61,12 +71,20 @@ def test_weakest_words_rank_missed_words_by_accuracy_within_the_range():
         word_day(user, date(2025, 3, 10), 6, 9, 0, False),  # outside the range
         word_day(factories.UserFactory(), d2, 7, 9, 0, False),  # someone else's
     ])
-    assert selectors.weakest_words(user.pk, d1, d2, min_attempts=3) == [
+    weakest = [
         {"word_id": 3, "attempts": 6, "correct": 2, "accuracy": 2 / 6, "last_correct": False},
         {"word_id": 2, "attempts": 3, "correct": 1, "accuracy": 1 / 3, "last_correct": True},
         {"word_id": 1, "attempts": 4, "correct": 2, "accuracy": 0.5, "last_correct": True},
     ]
-    assert [w["word_id"] for w in selectors.weakest_words(user.pk, d1, d2, min_attempts=3, limit=1)] == [3]
+    never_missed = {"word_id": 4, "attempts": 5, "correct": 5, "accuracy": 1.0, "last_correct": True}
+    assert learner_weakest_words(user.pk, min_attempts=3, start=d1, end=d2, with_last_correct=True) == [
+        *weakest, never_missed]
+    assert insights.never_perfect(learner_weakest_words(  # what the learner's page shows
+        user.pk, min_attempts=3, start=d1, end=d2, with_last_correct=True)) == weakest
+    assert learner_weakest_words(user.pk, min_attempts=3, limit=1, start=d1, end=d2, with_last_correct=True) == [
+        weakest[0]]
+    assert learner_weakest_words(user.pk, min_attempts=3, limit=1, start=d1, end=d2) == [  # one query less
+        {"word_id": 3, "attempts": 6, "correct": 2, "accuracy": 2 / 6}]
 
 
 def test_with_words_names_the_pipelines_word_ids():

@@ -65,8 +65,9 @@ def test_unknown_classroom_and_learner_are_404(scenario):
 def test_others_cannot_open_a_learners_page(scenario, viewer):
     response = client_of(getattr(scenario, viewer)).get(f"/dashboard/learners/{scenario.ana.pk}/")
     assert response.status_code == 403
-    assert ("You can see your own progress and that of the learners in the classrooms you teach."
-            in response.content.decode())
+    assert response.templates[0].name == "403.html"
+    assert ('<p data-testid="forbidden-reason">Only the learner, their teachers and staff can read their '
+            'statistics.</p>' in response.content.decode())
 
 
 @pytest.mark.parametrize("viewer", ["ana", "teacher"])
