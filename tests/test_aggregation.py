@@ -108,6 +108,13 @@ def test_a_gap_of_exactly_ten_minutes_counts(user):
     assert rolled(user)["time_spent"] == 600
 
 
+def test_times_are_exact_to_the_microsecond_just_before_a_whole_second(user):
+    # 599.9996 s apart: within the idle gap. (SQLite's strftime rounds to the millisecond: reading the
+    # second of 12:09:59.9996 as 12:10:00 once made this gap 600.9996 s, idle.)
+    log(*session(user, S1, [0, (10 * 60 - 0.0004) / 60]))
+    assert rolled(user)["time_spent"] == 599
+
+
 def test_without_an_end_a_session_runs_to_its_last_event(user):
     log(*session(user, S1, [0, 3, 7], end=False))
     assert rolled(user)["time_spent"] == 7 * 60

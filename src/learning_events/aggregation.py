@@ -333,8 +333,10 @@ class _Dialect:
         """Microseconds since the epoch of a datetime column, exactly."""
         if self.postgres:
             return f"CAST(EXTRACT(EPOCH FROM {column}) * 1000000 AS BIGINT)"
-        # Django stores "YYYY-MM-DD HH:MM:SS[.ffffff]" (UTC) in SQLite. (Run without parameters: a bare %s.)
-        return (f"(CAST(strftime('%s', {column}) AS INTEGER) * 1000000"
+        # Django stores "YYYY-MM-DD HH:MM:SS[.ffffff]" (UTC) in SQLite. Whole seconds from the first 19
+        # characters only: strftime rounds to the millisecond, so "...:12.9996" would read as second 13.
+        # (Run without parameters: a bare %s.)
+        return (f"(CAST(strftime('%s', substr({column}, 1, 19)) AS INTEGER) * 1000000"
                 f" + CAST(substr({column} || '.000000', 21, 6) AS INTEGER))")
 
     def session_key(self, expression: str) -> str:

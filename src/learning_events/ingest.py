@@ -26,6 +26,8 @@ EVENT_FIELDS = ("event_id", "event_type", "occurred_at", "context", "classroom_i
 _EVENT_FIELDS = frozenset(EVENT_FIELDS)
 _OWNER_FIELDS = ("user", "user_id")
 _UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+# One encoder for every context (json.dumps with options builds a new one per call).
+_CONTEXT_ENCODER = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, allow_nan=False)
 _CLIENT_CATALOGUE = {value: event_types.CATALOGUE[value] for value in event_types.CLIENT_TYPES}
 _CLIENT_TYPES_TEXT = ", ".join(event_types.CLIENT_TYPES)
 DATETIME_MESSAGE = "must be an ISO-8601 date-time with a time zone, e.g. 2026-05-01T09:30:00Z"
@@ -54,7 +56,7 @@ def context_json(context: dict, max_bytes: int) -> tuple[str | None, dict[str, s
     surrogates.
     """
     try:
-        text = json.dumps(context, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+        text = _CONTEXT_ENCODER.encode(context)
         size = len(text.encode())
     except ValueError as exc:  # NaN / Infinity (UnicodeEncodeError, a lone surrogate, is a ValueError too)
         if isinstance(exc, UnicodeEncodeError):

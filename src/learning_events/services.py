@@ -12,9 +12,10 @@ import uuid
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
+from operator import attrgetter
 from typing import Any
 
-from django.db import connections, router, transaction
+from django.db import IntegrityError, connections, router, transaction
 from django.db.models import JSONField, QuerySet, Value
 from django.utils import timezone
 
@@ -396,15 +397,33 @@ def _insert_new(events: list[ingest.StagedEvent]) -> tuple[list[ingest.StagedEve
 
 
 def _copy_insert(connection: Any, events: list[ingest.StagedEvent]) -> set[str]:
-    """PostgreSQL: COPY into the session's staging table, then one INSERT ... ON CONFLICT DO NOTHING.
+    """PostgreSQL: COPY the events straight into the events table, in a savepoint; when the unique index
+    refuses an ``event_id`` already stored (a retried batch, a replay), roll that back and take the exact
+    path instead: COPY into the session's staging table, then one INSERT ... ON CONFLICT DO NOTHING.
+    Fresh events, the common case, so cost what a bare COPY costs. Returns the ids inserted.
 
-    Rows go in ``event_id`` order so that two transactions inserting the same ids lock them in the same
-    order (no deadlock). Returns the ids inserted.
+    Rows go in ``event_id`` order on both paths, so that two transactions inserting the same ids lock them
+    in the same order (no deadlock): the later one waits for the earlier one's commit, then its COPY fails
+    and its fallback skips those ids.
     """
-    meta = LearningEvent._meta
-    columns = ", ".join(connection.ops.quote_name(meta.get_field(name).column)
-                        for name in ("event_id", "user", "event_type", "context", "classroom", "occurred_at",
-                                     "created_at"))
+    events = sorted(events, key=attrgetter("event_id"))
+    created_at = timezone.now()
+    try:
+        with transaction.atomic(using=connection.alias), connection.cursor() as cursor, \
+                connection.wrap_database_errors:
+            with cursor.cursor.copy(f"COPY {_events_table(connection)} ({_copy_columns(connection)}) FROM STDIN"
+                                    ) as copy:
+                write_row = copy.write_row
+                for event in events:
+                    write_row((event.event_id, event.user_id, event.event_type, event.context_json,
+                               event.classroom_id, event.occurred_at, created_at))
+        return {event.event_id for event in events}
+    except IntegrityError:
+        return _staged_insert(connection, events, created_at)
+
+
+def _staged_insert(connection: Any, events: list[ingest.StagedEvent], created_at: datetime) -> set[str]:
+    """COPY into the staging table, then insert the rows whose id is not stored yet; returns their ids."""
     with connection.cursor() as cursor:
         cursor.execute(_STAGING_DDL)
         with cursor.cursor.copy(f"COPY {_STAGING_TABLE} (event_id, user_id, event_type, context, classroom_id, "
@@ -415,13 +434,23 @@ def _copy_insert(connection: Any, events: list[ingest.StagedEvent]) -> set[str]:
                            event.occurred_at))
         cursor.execute(
             f"WITH staged AS (DELETE FROM {_STAGING_TABLE} RETURNING *) "
-            f"INSERT INTO {connection.ops.quote_name(meta.db_table)} ({columns}) "
+            f"INSERT INTO {_events_table(connection)} ({_copy_columns(connection)}) "
             "SELECT event_id, user_id, event_type, context, classroom_id, occurred_at, %s FROM staged "
-            f"ORDER BY event_id ON CONFLICT ({connection.ops.quote_name(meta.get_field('event_id').column)}) "
-            "DO NOTHING RETURNING event_id::text",
-            [timezone.now()],
+            "ORDER BY event_id ON CONFLICT (event_id) DO NOTHING RETURNING event_id::text",
+            [created_at],
         )
         return {row[0] for row in cursor.fetchall()}
+
+
+def _events_table(connection: Any) -> str:
+    return connection.ops.quote_name(LearningEvent._meta.db_table)
+
+
+def _copy_columns(connection: Any) -> str:
+    meta = LearningEvent._meta
+    return ", ".join(connection.ops.quote_name(meta.get_field(name).column)
+                     for name in ("event_id", "user", "event_type", "context", "classroom", "occurred_at",
+                                  "created_at"))
 
 
 def _portable_insert(events: list[ingest.StagedEvent]) -> set[str]:
