@@ -29,7 +29,7 @@ def main() -> None:
     parser.add_argument("--learners", type=int, default=10_000)
     args = parser.parse_args()
     url = os.environ.get("DATABASE_URL", bench.DEFAULT_URL)
-    bench.ensure_database(url)
+    bench.ensure_postgres_database(url)
     bench.setup_django(url)
 
     from django.db import connection

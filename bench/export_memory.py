@@ -25,6 +25,8 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "bench"))
+from benchdb import ensure_postgres_database, setup_django  # noqa: E402
 DATABASE_NAME = "learning_events_bench_export"
 DATABASE_URL = os.environ.get("BENCH_DATABASE_URL", f"postgres://postgres@127.0.0.1:5432/{DATABASE_NAME}")
 EVENTS, DAYS, LEARNERS, WORDS, CLASSROOMS = 1_000_000, 10, 1000, 500, 20
@@ -32,37 +34,15 @@ FIRST_DAY = "2026-01-01"
 SIZES = {100_000: ("2026-01-01", "2026-01-01"), EVENTS: ("2026-01-01", "2026-01-10")}
 
 
-def setup_django() -> None:
-    os.environ["DATABASE_URL"] = DATABASE_URL
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "school.config.settings")
-    for entry in (str(ROOT), str(ROOT / "src")):
-        if entry not in sys.path:
-            sys.path.insert(0, entry)
-    import django
-
-    django.setup()
-
-
-def create_database() -> None:
-    import psycopg
-
-    server = DATABASE_URL.rsplit("/", 1)[0] + "/postgres"
-    with psycopg.connect(server, autocommit=True) as connection:
-        if not connection.execute("SELECT 1 FROM pg_database WHERE datname = %s", [DATABASE_NAME]).fetchone():
-            connection.execute(f'CREATE DATABASE "{DATABASE_NAME}"')
-
-
 def fill(refill: bool) -> None:
     """Learners, classrooms and words through the ORM; the million events in one INSERT ... SELECT."""
     from django.contrib.auth import get_user_model
-    from django.core.management import call_command
     from django.db import connection, transaction
 
     from learning_events.models import LearningEvent
     from school.classrooms.models import Classroom
     from school.vocabulary.models import Word
 
-    call_command("migrate", verbosity=0)
     if not refill and LearningEvent.objects.count() == EVENTS:
         return
     started = time.perf_counter()
@@ -114,7 +94,7 @@ def fill(refill: bool) -> None:
 
 def run_one(kind: str, fmt: str, since: str, until: str) -> None:
     """In a fresh process: export once, print rows, seconds and peak-memory growth as JSON."""
-    setup_django()
+    setup_django(DATABASE_URL, migrate=False)
     from learning_events import exports
 
     build = {"events": exports.events_export, "traces": exports.traces_export}[kind]
@@ -142,8 +122,8 @@ def main() -> None:
     if args.run:
         run_one(*args.run)
         return
-    create_database()
-    setup_django()
+    ensure_postgres_database(DATABASE_URL)
+    setup_django(DATABASE_URL)
     fill(args.refill)
     print(f"{'export':<8} {'format':<8} {'rows':>10} {'seconds':>8} {'rows/s':>9} {'file MB':>8} "
           f"{'base MB':>8} {'peak growth MB':>15}")

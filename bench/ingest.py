@@ -35,36 +35,11 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "bench"))
+from benchdb import ensure_postgres_database, setup_django  # noqa: E402
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/learning_events_bench"
 TIME_ZONES = ["Europe/Madrid", "America/Lima", "Asia/Kolkata", "UTC", "Australia/Sydney", "America/New_York"]
 LEARNERS_PER_CLASSROOM = 100
-
-
-def ensure_database(url: str) -> None:
-    """Create the benchmark database when it does not exist yet."""
-    import dj_database_url
-    import psycopg
-    from psycopg import sql
-
-    cfg = dj_database_url.parse(url)
-    admin = psycopg.connect(host=cfg["HOST"] or None, port=cfg["PORT"] or None, user=cfg["USER"] or None,
-                            password=cfg["PASSWORD"] or None, dbname="postgres", autocommit=True)
-    with admin:
-        if not admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", [cfg["NAME"]]).fetchone():
-            admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(cfg["NAME"])))
-            print(f"created database {cfg['NAME']}")
-
-
-def setup_django(url: str) -> None:
-    os.environ["DATABASE_URL"] = url
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "school.config.settings")
-    sys.path[:0] = [str(ROOT), str(ROOT / "src")]
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0)
 
 
 def ensure_learners(count: int) -> tuple[list[int], dict[int, str], dict[int, int]]:
@@ -323,7 +298,7 @@ def main() -> None:
         parser.error(f"DATABASE_URL must be PostgreSQL, not {url!r}")
     per_learner = args.per_learner or max(1, args.events // args.learners)
 
-    ensure_database(url)
+    ensure_postgres_database(url)
     setup_django(url)
     learners, tokens, rooms = ensure_learners(args.learners)
     now = datetime.now(UTC)

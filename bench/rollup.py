@@ -36,6 +36,8 @@ from datetime import date
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "bench"))
+from benchdb import ensure_postgres_database, setup_django  # noqa: E402
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/learning_events_bench_rollup"
 TIME_ZONES = ["UTC", "Europe/Madrid", "America/New_York", "Asia/Kolkata", "Asia/Tokyo", "America/Lima"]
 DAY = date(2026, 3, 10)
@@ -45,35 +47,6 @@ SESSIONS = 3
 ANSWERS = 30  # word answers per session; with its start and end, 32 events
 PER_CLASSROOM = 30
 EVENTS_PER_LEARNER = SESSIONS * (ANSWERS + 2) + 4  # + content_view, content_complete, game, exam answer
-
-
-def ensure_database(url: str) -> None:
-    """Create the benchmark database when it does not exist yet."""
-    import dj_database_url
-    import psycopg
-    from psycopg import sql
-
-    cfg = dj_database_url.parse(url)
-    if cfg["ENGINE"] != "django.db.backends.postgresql":
-        sys.exit("bench/rollup.py needs PostgreSQL: set DATABASE_URL=postgres://...")
-    admin = psycopg.connect(host=cfg["HOST"] or None, port=cfg["PORT"] or None, user=cfg["USER"] or None,
-                            password=cfg["PASSWORD"] or None, dbname="postgres", autocommit=True)
-    with admin:
-        if not admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", [cfg["NAME"]]).fetchone():
-            admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(cfg["NAME"])))
-            print(f"created database {cfg['NAME']}")
-
-
-def setup_django(url: str) -> None:
-    os.environ["DATABASE_URL"] = url
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "school.config.settings")
-    sys.path[:0] = [str(ROOT), str(ROOT / "src")]
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0)
 
 
 def generate(learners: int) -> None:
@@ -256,7 +229,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3, help="runs of the rollup and of the raw SQL")
     args = parser.parse_args()
     url = os.environ.get("DATABASE_URL") or DEFAULT_URL
-    ensure_database(url)
+    ensure_postgres_database(url)
     setup_django(url)
     generate(args.learners)
 
