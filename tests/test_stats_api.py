@@ -5,10 +5,9 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from django.utils import timezone
-from rest_framework.authtoken.models import Token
-from rest_framework.test import APIClient
 
 from learning_events import aggregation
+from tests.clients import client_for
 from tests.rollups import ZERO, event, log
 from tests.testapp.models import Room
 
@@ -20,13 +19,6 @@ NOW = datetime(2026, 3, 10, 20, 0, tzinfo=UTC)  # 11 March in Tokyo
 @pytest.fixture(autouse=True)
 def frozen_clock(monkeypatch):
     monkeypatch.setattr(timezone, "now", lambda: NOW)
-
-
-def client_for(user=None) -> APIClient:
-    client = APIClient()
-    if user is not None:
-        client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.get_or_create(user=user)[0].key}")
-    return client
 
 
 def day(d: date, **figures):
