@@ -8,6 +8,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from school.api.permissions import IsTeacherOrReadOnly
+from school.api.query import validated_query
 from school.classrooms.selectors import optional_member_classroom
 
 from . import selectors, services
@@ -84,9 +85,7 @@ class ExamListCreateApi(generics.ListAPIView):
     permission_classes = [IsAuthenticated, IsTeacherOrReadOnly]
 
     def get_queryset(self):
-        filters = ExamFilterSerializer(data=self.request.query_params)
-        filters.is_valid(raise_exception=True)
-        return selectors.exams(**filters.validated_data)
+        return selectors.exams(**validated_query(ExamFilterSerializer, self.request))
 
     @extend_schema(parameters=[ExamFilterSerializer])
     def get(self, request, *args, **kwargs):

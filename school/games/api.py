@@ -7,6 +7,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from school.api.permissions import IsTeacherOrReadOnly
+from school.api.query import validated_query
 from school.classrooms.selectors import optional_member_classroom
 from school.vocabulary.models import Word
 
@@ -47,9 +48,7 @@ class GameListCreateApi(generics.ListCreateAPIView):
     permission_classes = [IsAuthenticated, IsTeacherOrReadOnly]
 
     def get_queryset(self):
-        filters = GameFilterSerializer(data=self.request.query_params)
-        filters.is_valid(raise_exception=True)
-        return selectors.games(**filters.validated_data)
+        return selectors.games(**validated_query(GameFilterSerializer, self.request))
 
     @extend_schema(parameters=[OpenApiParameter("kind", enum=Game.Kind.values, required=False)])
     def get(self, request, *args, **kwargs):

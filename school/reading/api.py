@@ -7,6 +7,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from school.api.permissions import IsTeacherOrReadOnly
+from school.api.query import validated_query
 from school.classrooms.selectors import optional_member_classroom
 
 from . import selectors, services
@@ -38,9 +39,7 @@ class ContentListCreateApi(generics.ListAPIView):
     permission_classes = [IsAuthenticated, IsTeacherOrReadOnly]
 
     def get_queryset(self):
-        filters = ContentFilterSerializer(data=self.request.query_params)
-        filters.is_valid(raise_exception=True)
-        return selectors.contents(**filters.validated_data)
+        return selectors.contents(**validated_query(ContentFilterSerializer, self.request))
 
     @extend_schema(parameters=[ContentFilterSerializer])
     def get(self, request, *args, **kwargs):

@@ -11,6 +11,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from school.api.permissions import IsTeacherOrReadOnly
+from school.api.query import validated_query
 from school.classrooms.selectors import optional_member_classroom
 
 from . import selectors, services
@@ -54,13 +55,6 @@ class WordFilterSerializer(LanguageFilterSerializer):
                               help_text="Only words whose text or translation contains this (any case).")
 
 
-def filters(serializer_class, request) -> dict:
-    """The list filters of ``request``'s query, validated by ``serializer_class`` (400 with field errors)."""
-    serializer = serializer_class(data=request.query_params)
-    serializer.is_valid(raise_exception=True)
-    return serializer.validated_data
-
-
 @extend_schema_view(get=extend_schema(parameters=[WordFilterSerializer]))
 class WordCollectionApi(generics.ListCreateAPIView):
     """Words, filtered by ``?language=`` and searched with ``?q=``; teachers add new ones."""
@@ -69,7 +63,7 @@ class WordCollectionApi(generics.ListCreateAPIView):
     permission_classes = [IsAuthenticated, IsTeacherOrReadOnly]
 
     def get_queryset(self):
-        return selectors.words(**filters(WordFilterSerializer, self.request))
+        return selectors.words(**validated_query(WordFilterSerializer, self.request))
 
     def perform_create(self, serializer):
         serializer.instance = services.create_word(**serializer.validated_data)
@@ -124,7 +118,7 @@ class WordListCollectionApi(generics.ListCreateAPIView):
     permission_classes = [IsAuthenticated, IsTeacherOrReadOnly]
 
     def get_queryset(self):
-        return selectors.word_lists(**filters(LanguageFilterSerializer, self.request))
+        return selectors.word_lists(**validated_query(LanguageFilterSerializer, self.request))
 
     def create(self, request, *args, **kwargs):
         serializer = WordListWriteSerializer(data=request.data)
