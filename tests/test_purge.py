@@ -6,8 +6,10 @@ import json
 import uuid
 from datetime import UTC, date, datetime, timedelta
 
+import psycopg
 import pytest
 from django.core.management import CommandError, call_command
+from django.db import OperationalError, connection, transaction
 from django.utils import timezone
 
 from learning_events import aggregation, lifecycle, services
@@ -257,3 +259,21 @@ def test_deleting_a_learner_leaves_frozen_shared_classroom_days_as_they_are(make
     leaver.delete()
 
     assert (stored()["rooms"], DirtyDay.objects.count()) == ({(room.pk, OLD_DAY): room_day}, 0)
+
+
+@pytest.mark.postgres
+def test_deleting_a_learner_waits_until_a_running_rollup_has_committed(make_user):
+    # Otherwise a rollup that had read the learner's events could write their learner-word rows (no
+    # database-level foreign key) after the deletion's cascade.
+    if connection.vendor != "postgresql":
+        pytest.skip("the rollup lock is a PostgreSQL advisory lock; SQLite serialises writers itself")
+    leaver = make_user()
+    with psycopg.connect(**connection.get_connection_params(), autocommit=True) as rollup:
+        rollup.execute("SELECT pg_advisory_lock(%s)", [aggregation.ROLLUP_LOCK_KEY])
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL lock_timeout = '300ms'")
+        with pytest.raises(OperationalError, match="lock timeout"), transaction.atomic():
+            leaver.delete()
+        rollup.execute("SELECT pg_advisory_unlock(%s)", [aggregation.ROLLUP_LOCK_KEY])
+    leaver.delete()
+    assert not type(leaver).objects.filter(pk=leaver.pk).exists()

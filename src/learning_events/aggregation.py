@@ -59,8 +59,8 @@ _MICRO = timedelta(microseconds=1)
 _ZONE_SLACK = timedelta(days=1)
 # Learner-days rolled up per transaction by rollup_dirty_days.
 DIRTY_BATCH = 5000
-# pg_advisory_xact_lock key serialising the rollups' writes ("LERO").
-_LOCK_KEY = 0x4C45524F
+# The advisory lock key serialising the rollups and learner deletions (hold_rollup_lock): "LERO".
+ROLLUP_LOCK_KEY = 0x4C45524F
 
 
 def to_micros(instant: datetime) -> int:
@@ -287,6 +287,16 @@ def _db() -> str:
     return router.db_for_write(LearnerDailyStats)
 
 
+def hold_rollup_lock() -> None:
+    """Wait for the rollup lock and hold it until the current transaction ends: rollups take it, and so
+    does anything that must not interleave with one (deleting a learner). PostgreSQL only (an advisory
+    lock); SQLite serialises writers itself. Call inside a transaction."""
+    connection = connections[_db()]
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [ROLLUP_LOCK_KEY])
+
+
 def first_recomputable_day() -> date | None:
     """The first local day whose rollups can still be recomputed from the events; None when no event was
     ever purged (every day can).
@@ -400,8 +410,8 @@ class _Dialect:
 
     def prepare(self, cursor: Any) -> None:
         """Serialise rollups and give their sorts memory (PostgreSQL; SQLite serialises writers itself)."""
+        hold_rollup_lock()
         if self.postgres:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_LOCK_KEY])
             cursor.execute("SELECT set_config('work_mem', %s, true)", [app_settings.ROLLUP_WORK_MEM])
 
     def analyze(self, cursor: Any, *tables: str) -> None:

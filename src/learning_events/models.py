@@ -155,9 +155,18 @@ class LearnerClassroomDailyStats(ActivityFigures):
 
 
 class LearnerWordDailyStats(models.Model):
-    """One learner's attempts at one word on one local day; all-time figures are sums of these."""
+    """One learner's attempts at one word on one local day; all-time figures are sums of these.
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", db_index=False)
+    ``user`` has no database-level foreign key (``db_constraint=False``): a day's rollup writes hundreds of
+    thousands of these rows, and checking each against the user table at commit cost more than writing
+    them (bench/README.md). Integrity holds without it: rows are only written for learners with events
+    (whose own key is checked), deleting a user deletes their rows (Django's cascade), and the deletion
+    takes the rollup lock first, so no rollup can write rows for a learner being deleted
+    (``lifecycle.before_learner_deleted``).
+    """
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", db_index=False,
+                             db_constraint=False)
     date = models.DateField()
     word_id = models.BigIntegerField()
     attempts = models.PositiveIntegerField(default=0)
