@@ -156,10 +156,14 @@ def raw_sql_counts() -> None:
     from django.utils import timezone
 
     from learning_events.aggregation import _utc_reach
+    from learning_events.conf import app_settings
 
     lo, hi = _utc_reach(DAY)
     now = timezone.now()
     with connection.cursor() as cursor:
+        # The memory the rollup gives its sorts and hash tables (aggregation._Dialect.prepare), so that
+        # neither leg spills to disk where the other would not.
+        cursor.execute("SELECT set_config('work_mem', %s, true)", [app_settings.ROLLUP_WORK_MEM])
         cursor.execute("""
             INSERT INTO learning_events_learnerdailystats (user_id, date, words_practiced, words_correct,
                 words_incorrect, unique_words, accuracy, exam_answers, exam_correct, exam_accuracy,
