@@ -377,6 +377,13 @@ class _Dialect:
         return f"{later} - {earlier} > {micros}"
 
     @property
+    def windows_table(self) -> str:
+        """The kind of table the learner-day windows go in. Both passes over the events join it; PostgreSQL's
+        parallel workers cannot read a temporary table, so on PostgreSQL it is an UNLOGGED one (no WAL),
+        dropped before the rollup commits, its name kept to one rollup at a time by the rollup lock."""
+        return "UNLOGGED" if self.postgres else "TEMPORARY"
+
+    @property
     def fence(self) -> str:
         """Ends a subquery so that its columns are computed once, where the events are scanned: PostgreSQL
         would otherwise carry each event's raw JSON context up into the grouping to compute them there."""
@@ -445,7 +452,8 @@ def _tables(connection: Any) -> dict[str, str]:
     return {key: quote(model._meta.db_table) for key, model in models.items()}
 
 
-# Temporary tables of one rollup, created and dropped inside its transaction.
+# The tables of one rollup, created and dropped inside its transaction (temporary ones, but for the windows
+# on PostgreSQL: _Dialect.windows_table).
 _TEMP_TABLES = ("le_rollup_pairs", "le_rollup_scope", "le_rollup_windows", "le_rollup_tallies", "le_rollup_edges",
                 "le_rollup_figures", "le_rollup_learner_words")
 
@@ -465,65 +473,72 @@ def _rollup(pairs: set[tuple[int, date]], *, with_classmates: bool = True) -> Ro
         return RollupSummary()
     connection = connections[_db()]
     dialect = _Dialect(connection)
-    tables = _tables(connection)
-    reach = app_settings.MAX_SESSION
-    with transaction.atomic(using=_db()), connection.cursor() as cursor, _temporary_tables(cursor):
+    with transaction.atomic(using=_db()), connection.cursor() as cursor:
         dialect.prepare(cursor)
-        # 1. The classrooms the learners were active in around those days, and their other learners.
-        cursor.execute(
-            "CREATE TEMPORARY TABLE le_rollup_pairs AS SELECT * FROM "
-            + dialect.json_rows({"user_id": "int", "day": "date", "lo": "datetime", "hi": "datetime"}),
-            [dialect.json_param({"user_id": u, "day": d, "lo": _utc_reach(d)[0], "hi": _utc_reach(d)[1]}
-                                for u, d in pairs)],
-        )
-        dialect.analyze(cursor, "le_rollup_pairs")
-        cursor.execute(_SCOPE_SQL.format(**tables))
-        if with_classmates:
-            cursor.execute(_CLASSMATES_SQL.format(**tables))
-            pairs = pairs | {(user_id, _as_date(day)) for user_id, day in cursor.fetchall()}
-        # 2. Each learner's local day, as bounds computed here (DST-correct), never in SQL.
-        zones = time_zones_of({user_id for user_id, _ in pairs})
-        windows = []
-        for user_id, day in pairs:
-            start, end = day_bounds(day, zones[user_id])
-            windows.append({"user_id": user_id, "day": day, "ws": to_micros(start), "we": to_micros(end),
-                            "day_lo": start, "day_hi": end, "scan_lo": start - reach, "scan_hi": end + reach})
-        cursor.execute(
-            "CREATE TEMPORARY TABLE le_rollup_windows AS SELECT * FROM " + dialect.json_rows(
-                {"user_id": "int", "day": "date", "ws": "int", "we": "int", "day_lo": "datetime",
-                 "day_hi": "datetime", "scan_lo": "datetime", "scan_hi": "datetime"}),
-            [dialect.json_param(windows)],
-        )
-        cursor.execute("CREATE INDEX le_rollup_windows_key ON le_rollup_windows (user_id, day)")
-        dialect.analyze(cursor, "le_rollup_windows", "le_rollup_scope")
-        # 3. Two passes over the events: the day's tallies, and the sessions' edges and timed activities
-        #    around the day; then the figures of each (learner, day, classroom).
-        word_types = _sql_list(et.WORD_TYPES)
-        cursor.execute(_TALLIES_SQL.format(
-            **tables, fence=dialect.fence, kind=_TALLY_KIND,
-            word_id=f"CASE WHEN e.event_type IN ({word_types}) THEN CAST(e.context ->> 'word_id' AS BIGINT) END",
-        ))
-        seconds = "CAST(e.context ->> 'duration_seconds' AS DOUBLE PRECISION)"
-        idle = app_settings.IDLE_GAP // _MICRO
-        cursor.execute(_EDGES_SQL.format(
-            **tables, instant=dialect.instant("e.occurred_at"), bucket=dialect.bucket("t", max(idle, 1)),
-            **{f"{column}_micros": dialect.instant_micros(column) for column in ("lo", "hi", "first_start", "last_end")},
-            sid=dialect.session_key("e.context ->> 'session_id'"), seconds=seconds,
-            duration=dialect.truncate(f"{seconds} * 1000000"),
-            max_session=reach // _MICRO, max_session_seconds=int(reach.total_seconds()),
-            session_types=_sql_list(SESSION_TYPES), duration_types=_sql_list(DURATION_TYPES),
-            idle_before=dialect.later_than("lo", "before", idle), idle_after=dialect.later_than("after", "hi", idle),
-            fence=dialect.fence,
-        ))
-        cursor.execute(_FIGURES_SQL)
-        cursor.execute(_LEARNER_WORDS_SQL)
-        # 4. Replace the rows of every recomputed scope.
-        stamp = timezone.now()
-        for statement in _WRITE_SQL:
-            statement = statement.format(**tables)
-            cursor.execute(statement, [stamp] if statement.lstrip().startswith("INSERT") else None)
-        cursor.execute("SELECT COUNT(*) FROM le_rollup_scope")
-        classroom_days = cursor.fetchone()[0]
+        with _temporary_tables(cursor):
+            return _rollup_in_transaction(cursor, dialect, pairs, with_classmates=with_classmates)
+
+
+def _rollup_in_transaction(cursor: Any, dialect: _Dialect, pairs: set[tuple[int, date]], *,
+                           with_classmates: bool) -> RollupSummary:
+    """The statements of ``_rollup``, holding the rollup lock, between creating and dropping its tables."""
+    tables = _tables(dialect.connection)
+    reach = app_settings.MAX_SESSION
+    # 1. The classrooms the learners were active in around those days, and their other learners.
+    cursor.execute(
+        "CREATE TEMPORARY TABLE le_rollup_pairs AS SELECT * FROM "
+        + dialect.json_rows({"user_id": "int", "day": "date", "lo": "datetime", "hi": "datetime"}),
+        [dialect.json_param({"user_id": u, "day": d, "lo": _utc_reach(d)[0], "hi": _utc_reach(d)[1]}
+                            for u, d in pairs)],
+    )
+    dialect.analyze(cursor, "le_rollup_pairs")
+    cursor.execute(_SCOPE_SQL.format(**tables))
+    if with_classmates:
+        cursor.execute(_CLASSMATES_SQL.format(**tables))
+        pairs = pairs | {(user_id, _as_date(day)) for user_id, day in cursor.fetchall()}
+    # 2. Each learner's local day, as bounds computed here (DST-correct), never in SQL.
+    zones = time_zones_of({user_id for user_id, _ in pairs})
+    windows = []
+    for user_id, day in pairs:
+        start, end = day_bounds(day, zones[user_id])
+        windows.append({"user_id": user_id, "day": day, "ws": to_micros(start), "we": to_micros(end),
+                        "day_lo": start, "day_hi": end, "scan_lo": start - reach, "scan_hi": end + reach})
+    cursor.execute(
+        f"CREATE {dialect.windows_table} TABLE le_rollup_windows AS SELECT * FROM " + dialect.json_rows(
+            {"user_id": "int", "day": "date", "ws": "int", "we": "int", "day_lo": "datetime",
+             "day_hi": "datetime", "scan_lo": "datetime", "scan_hi": "datetime"}),
+        [dialect.json_param(windows)],
+    )
+    cursor.execute("CREATE INDEX le_rollup_windows_key ON le_rollup_windows (user_id, day)")
+    dialect.analyze(cursor, "le_rollup_windows", "le_rollup_scope")
+    # 3. Two passes over the events: the day's tallies, and the sessions' edges and timed activities
+    #    around the day; then the figures of each (learner, day, classroom).
+    word_types = _sql_list(et.WORD_TYPES)
+    cursor.execute(_TALLIES_SQL.format(
+        **tables, fence=dialect.fence, kind=_TALLY_KIND,
+        word_id=f"CASE WHEN e.event_type IN ({word_types}) THEN CAST(e.context ->> 'word_id' AS BIGINT) END",
+    ))
+    seconds = "CAST(e.context ->> 'duration_seconds' AS DOUBLE PRECISION)"
+    idle = app_settings.IDLE_GAP // _MICRO
+    cursor.execute(_EDGES_SQL.format(
+        **tables, instant=dialect.instant("e.occurred_at"), bucket=dialect.bucket("t", max(idle, 1)),
+        **{f"{column}_micros": dialect.instant_micros(column) for column in ("lo", "hi", "first_start", "last_end")},
+        sid=dialect.session_key("e.context ->> 'session_id'"), seconds=seconds,
+        duration=dialect.truncate(f"{seconds} * 1000000"),
+        max_session=reach // _MICRO, max_session_seconds=int(reach.total_seconds()),
+        session_types=_sql_list(SESSION_TYPES), duration_types=_sql_list(DURATION_TYPES),
+        idle_before=dialect.later_than("lo", "before", idle), idle_after=dialect.later_than("after", "hi", idle),
+        fence=dialect.fence,
+    ))
+    cursor.execute(_FIGURES_SQL)
+    cursor.execute(_LEARNER_WORDS_SQL)
+    # 4. Replace the rows of every recomputed scope.
+    stamp = timezone.now()
+    for statement in _WRITE_SQL:
+        statement = statement.format(**tables)
+        cursor.execute(statement, [stamp] if statement.lstrip().startswith("INSERT") else None)
+    cursor.execute("SELECT COUNT(*) FROM le_rollup_scope")
+    classroom_days = cursor.fetchone()[0]
     return RollupSummary(learner_days=len(windows), classroom_days=classroom_days)
 
 
