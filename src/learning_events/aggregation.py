@@ -377,10 +377,11 @@ class _Dialect:
         return f"{later} - {earlier} > {micros}"
 
     @property
-    def windows_table(self) -> str:
-        """The kind of table the learner-day windows go in. Both passes over the events join it; PostgreSQL's
-        parallel workers cannot read a temporary table, so on PostgreSQL it is an UNLOGGED one (no WAL),
-        dropped before the rollup commits, its name kept to one rollup at a time by the rollup lock."""
+    def scanned_table(self) -> str:
+        """The kind of table for the rollup's inputs that are joined with the events (the learner-days and
+        their windows). PostgreSQL's parallel workers cannot read a temporary table, so on PostgreSQL they
+        are UNLOGGED ones (no WAL), dropped before the rollup commits, their names kept to one rollup at a
+        time by the rollup lock. Temporary on SQLite."""
         return "UNLOGGED" if self.postgres else "TEMPORARY"
 
     @property
@@ -452,8 +453,8 @@ def _tables(connection: Any) -> dict[str, str]:
     return {key: quote(model._meta.db_table) for key, model in models.items()}
 
 
-# The tables of one rollup, created and dropped inside its transaction (temporary ones, but for the windows
-# on PostgreSQL: _Dialect.windows_table).
+# The tables of one rollup, created and dropped inside its transaction (temporary ones, but for the pairs and
+# windows on PostgreSQL: _Dialect.scanned_table).
 _TEMP_TABLES = ("le_rollup_pairs", "le_rollup_scope", "le_rollup_windows", "le_rollup_tallies", "le_rollup_edges",
                 "le_rollup_figures", "le_rollup_learner_words")
 
@@ -485,11 +486,11 @@ def _rollup_in_transaction(cursor: Any, dialect: _Dialect, pairs: set[tuple[int,
     tables = _tables(dialect.connection)
     reach = app_settings.MAX_SESSION
     # 1. The classrooms the learners were active in around those days, and their other learners.
+    reaches = {day: _utc_reach(day) for day in {day for _, day in pairs}}
     cursor.execute(
-        "CREATE TEMPORARY TABLE le_rollup_pairs AS SELECT * FROM "
+        f"CREATE {dialect.scanned_table} TABLE le_rollup_pairs AS SELECT * FROM "
         + dialect.json_rows({"user_id": "int", "day": "date", "lo": "datetime", "hi": "datetime"}),
-        [dialect.json_param({"user_id": u, "day": d, "lo": _utc_reach(d)[0], "hi": _utc_reach(d)[1]}
-                            for u, d in pairs)],
+        [dialect.json_param({"user_id": u, "day": d, "lo": reaches[d][0], "hi": reaches[d][1]} for u, d in pairs)],
     )
     dialect.analyze(cursor, "le_rollup_pairs")
     cursor.execute(_SCOPE_SQL.format(**tables))
@@ -504,7 +505,7 @@ def _rollup_in_transaction(cursor: Any, dialect: _Dialect, pairs: set[tuple[int,
         windows.append({"user_id": user_id, "day": day, "ws": to_micros(start), "we": to_micros(end),
                         "day_lo": start, "day_hi": end, "scan_lo": start - reach, "scan_hi": end + reach})
     cursor.execute(
-        f"CREATE {dialect.windows_table} TABLE le_rollup_windows AS SELECT * FROM " + dialect.json_rows(
+        f"CREATE {dialect.scanned_table} TABLE le_rollup_windows AS SELECT * FROM " + dialect.json_rows(
             {"user_id": "int", "day": "date", "ws": "int", "we": "int", "day_lo": "datetime",
              "day_hi": "datetime", "scan_lo": "datetime", "scan_hi": "datetime"}),
         [dialect.json_param(windows)],
@@ -632,8 +633,7 @@ WITH timed AS (
     END AS duration
   FROM le_rollup_windows w
   JOIN {events} e ON e.user_id = w.user_id AND e.occurred_at >= w.scan_lo AND e.occurred_at < w.scan_hi
-  WHERE (e.event_type IN ({session_types}) AND e.context ->> 'session_id' IS NOT NULL)
-     OR e.event_type IN ({duration_types})
+  WHERE e.event_type IN ({session_types}) OR e.event_type IN ({duration_types})
   {fence}
 ),
 slices AS (
@@ -641,7 +641,7 @@ slices AS (
     MIN(CASE WHEN event_type = 'practice_start' THEN t END) AS first_start,
     MAX(CASE WHEN event_type = 'practice_end' THEN t END) AS last_end,
     MAX(CASE WHEN event_type = 'practice_start' AND today = 1 THEN 1 ELSE 0 END) AS starts_today
-  FROM timed
+  FROM timed WHERE sid IS NOT NULL OR activity IS NOT NULL
   GROUP BY user_id, day, classroom_id, sid, activity, {bucket}
 ),
 marked AS (
