@@ -633,7 +633,7 @@ WITH timed AS (
     END AS duration
   FROM le_rollup_windows w
   JOIN {events} e ON e.user_id = w.user_id AND e.occurred_at >= w.scan_lo AND e.occurred_at < w.scan_hi
-  WHERE e.event_type IN ({session_types}) OR e.event_type IN ({duration_types})
+  WHERE e.event_type IN ({session_types}, {duration_types})
   {fence}
 ),
 slices AS (
