@@ -396,18 +396,18 @@ class _Dialect:
             return f"CAST(trunc({expression}) AS BIGINT)"
         return f"CAST({expression} AS INTEGER)"
 
-    def json_rows(self, columns: dict[str, str]) -> str:
-        """A row source reading one JSON parameter, a list of objects with ``columns`` {name: kind}, kinds
-        being "int", "date" and "datetime"."""
+    def json_rows(self, columns: dict[str, str], alias: str = "j") -> str:
+        """A row source called ``alias`` reading one JSON parameter, a list of objects with ``columns``
+        {name: kind}, kinds being "int", "date" and "datetime"."""
         if self.postgres:
             types = {"int": "bigint", "date": "date", "datetime": "timestamptz"}
             spec = ", ".join(f"{name} {types[kind]}" for name, kind in columns.items())
-            return f"json_to_recordset(CAST(%s AS json)) AS j({spec})"
+            return f"json_to_recordset(CAST(%s AS json)) AS {alias}({spec})"
         # SQLite stores dates and datetimes as text: keep them as the text Django wrote.
         fields = ", ".join(
             (f"CAST(value ->> '{name}' AS INTEGER)" if kind == "int" else f"value ->> '{name}'") + f" AS {name}"
             for name, kind in columns.items())
-        return f"(SELECT {fields} FROM json_each(%s)) AS j"
+        return f"(SELECT {fields} FROM json_each(%s)) AS {alias}"
 
     def json_value(self, value: Any) -> Any:
         """``value`` as ``json_rows`` reads it back: dates ISO, datetimes as each backend compares them."""
@@ -456,7 +456,7 @@ def _tables(connection: Any) -> dict[str, str]:
 # The tables of one rollup, created and dropped inside its transaction (temporary ones, but for the pairs and
 # windows on PostgreSQL: _Dialect.scanned_table).
 _TEMP_TABLES = ("le_rollup_pairs", "le_rollup_scope", "le_rollup_windows", "le_rollup_tallies", "le_rollup_edges",
-                "le_rollup_figures", "le_rollup_learner_words")
+                "le_rollup_figures")
 
 
 def _rollup(pairs: set[tuple[int, date]], *, with_classmates: bool = True) -> RollupSummary:
@@ -486,30 +486,25 @@ def _rollup_in_transaction(cursor: Any, dialect: _Dialect, pairs: set[tuple[int,
     tables = _tables(dialect.connection)
     reach = app_settings.MAX_SESSION
     # 1. The classrooms the learners were active in around those days, and their other learners.
-    reaches = {day: _utc_reach(day) for day in {day for _, day in pairs}}
-    cursor.execute(
-        f"CREATE {dialect.scanned_table} TABLE le_rollup_pairs AS SELECT * FROM "
-        + dialect.json_rows({"user_id": "int", "day": "date", "lo": "datetime", "hi": "datetime"}),
-        [dialect.json_param({"user_id": u, "day": d, "lo": reaches[d][0], "hi": reaches[d][1]} for u, d in pairs)],
-    )
+    reaches = {day: dict(zip(("day", "lo", "hi"), (day, *_utc_reach(day)))) for day in {day for _, day in pairs}}
+    _create_learner_table(cursor, dialect, "le_rollup_pairs", pairs, reaches,
+                          {"day": "date", "lo": "datetime", "hi": "datetime"})
     dialect.analyze(cursor, "le_rollup_pairs")
     cursor.execute(_SCOPE_SQL.format(**tables))
     if with_classmates:
         cursor.execute(_CLASSMATES_SQL.format(**tables))
         pairs = pairs | {(user_id, _as_date(day)) for user_id, day in cursor.fetchall()}
-    # 2. Each learner's local day, as bounds computed here (DST-correct), never in SQL.
+    # 2. Each learner's local day, as bounds computed here (DST-correct), never in SQL: once per time zone.
     zones = time_zones_of({user_id for user_id, _ in pairs})
-    windows = []
-    for user_id, day in pairs:
-        start, end = day_bounds(day, zones[user_id])
-        windows.append({"user_id": user_id, "day": day, "ws": to_micros(start), "we": to_micros(end),
-                        "day_lo": start, "day_hi": end, "scan_lo": start - reach, "scan_hi": end + reach})
-    cursor.execute(
-        f"CREATE {dialect.scanned_table} TABLE le_rollup_windows AS SELECT * FROM " + dialect.json_rows(
-            {"user_id": "int", "day": "date", "ws": "int", "we": "int", "day_lo": "datetime",
-             "day_hi": "datetime", "scan_lo": "datetime", "scan_hi": "datetime"}),
-        [dialect.json_param(windows)],
-    )
+    zone_days = [(user_id, (zones[user_id], day)) for user_id, day in pairs]
+    bounds = {}
+    for tz, day in {key for _, key in zone_days}:
+        start, end = day_bounds(day, tz)
+        bounds[tz, day] = {"day": day, "ws": to_micros(start), "we": to_micros(end), "day_lo": start,
+                           "day_hi": end, "scan_lo": start - reach, "scan_hi": end + reach}
+    _create_learner_table(cursor, dialect, "le_rollup_windows", zone_days, bounds, {
+        "day": "date", "ws": "int", "we": "int", "day_lo": "datetime", "day_hi": "datetime",
+        "scan_lo": "datetime", "scan_hi": "datetime"})
     cursor.execute("CREATE INDEX le_rollup_windows_key ON le_rollup_windows (user_id, day)")
     dialect.analyze(cursor, "le_rollup_windows", "le_rollup_scope")
     # 3. Two passes over the events: the day's tallies, and the sessions' edges and timed activities
@@ -524,15 +519,15 @@ def _rollup_in_transaction(cursor: Any, dialect: _Dialect, pairs: set[tuple[int,
     cursor.execute(_EDGES_SQL.format(
         **tables, instant=dialect.instant("e.occurred_at"), bucket=dialect.bucket("t", max(idle, 1)),
         **{f"{column}_micros": dialect.instant_micros(column) for column in ("lo", "hi", "first_start", "last_end")},
-        sid=dialect.session_key("e.context ->> 'session_id'"), seconds=seconds,
+        raw_sid="e.context ->> 'session_id'", sid=dialect.session_key("raw_sid"), seconds=seconds,
         duration=dialect.truncate(f"{seconds} * 1000000"),
         max_session=reach // _MICRO, max_session_seconds=int(reach.total_seconds()),
         session_types=_sql_list(SESSION_TYPES), duration_types=_sql_list(DURATION_TYPES),
         idle_before=dialect.later_than("lo", "before", idle), idle_after=dialect.later_than("after", "hi", idle),
         fence=dialect.fence,
     ))
+    dialect.analyze(cursor, "le_rollup_tallies")
     cursor.execute(_FIGURES_SQL)
-    cursor.execute(_LEARNER_WORDS_SQL)
     # 4. Replace the rows of every recomputed scope.
     stamp = timezone.now()
     for statement in _WRITE_SQL:
@@ -540,7 +535,23 @@ def _rollup_in_transaction(cursor: Any, dialect: _Dialect, pairs: set[tuple[int,
         cursor.execute(statement, [stamp] if statement.lstrip().startswith("INSERT") else None)
     cursor.execute("SELECT COUNT(*) FROM le_rollup_scope")
     classroom_days = cursor.fetchone()[0]
-    return RollupSummary(learner_days=len(windows), classroom_days=classroom_days)
+    return RollupSummary(learner_days=len(zone_days), classroom_days=classroom_days)
+
+
+def _create_learner_table(cursor: Any, dialect: _Dialect, name: str, rows: Iterable[tuple[int, Any]],
+                          shared: Mapping[Any, dict[str, Any]], columns: dict[str, str]) -> None:
+    """Create the scanned table ``name``: a row (user_id, *columns) for each (user id, key) of ``rows``, with
+    the values ``shared[key]``. The few distinct values (a day's reach, a time zone's day bounds) are sent
+    once each, not once per learner."""
+    number = {key: n for n, key in enumerate(shared)}
+    cursor.execute(
+        f"CREATE {dialect.scanned_table} TABLE {name} AS SELECT m.user_id, "
+        + ", ".join(f"s.{column}" for column in columns)
+        + " FROM " + dialect.json_rows({"user_id": "int", "k": "int"}, alias="m")
+        + " JOIN " + dialect.json_rows({"k": "int", **columns}, alias="s") + " ON s.k = m.k",
+        [json.dumps([{"user_id": user_id, "k": number[key]} for user_id, key in rows]),
+         dialect.json_param({"k": n, **shared[key]} for key, n in number.items())],
+    )
 
 
 @contextmanager
@@ -616,7 +627,9 @@ GROUP BY user_id, day, classroom_id, word_id
 # chain into runs where consecutive ones are at most IDLE apart. Two events in one IDLE-wide slice of time
 # ({bucket}) are less than IDLE apart, so runs only break between slices: a session's events are grouped
 # into slices first (a hash aggregate, no sort), and only the slices, a few per session, are sorted and
-# chained. Kept: the slices where a run opens or closes or that hold a start or an end (which bound the
+# chained. The events are grouped by their session id as sent ({raw_sid}); only the slices' ids are then
+# normalised ({sid}: the same session written in other letter cases or without dashes) and their slices
+# merged: normalising a few slices costs less than normalising every event. Kept: the slices where a run opens or closes or that hold a start or an end (which bound the
 # session), and the timed activities (each its own group: ``activity`` is its event id). ``lo`` and ``hi``
 # are a slice's first and last instant ({instant} while grouping, then microseconds since the epoch), ``n``
 # its rank in its session, ``starts_today`` whether it holds a start inside the day; a timed activity
@@ -626,7 +639,7 @@ CREATE TEMPORARY TABLE le_rollup_edges AS
 WITH timed AS (
   SELECT w.user_id, w.day, e.classroom_id, e.event_type, {instant} AS t,
     CASE WHEN e.occurred_at >= w.day_lo AND e.occurred_at < w.day_hi THEN 1 ELSE 0 END AS today,
-    CASE WHEN e.event_type IN ({session_types}) THEN {sid} END AS sid,
+    CASE WHEN e.event_type IN ({session_types}) THEN {raw_sid} END AS raw_sid,
     CASE WHEN e.event_type IN ({duration_types}) THEN e.id END AS activity,
     CASE WHEN e.event_type IN ({duration_types}) AND {seconds} > 0 THEN
       CASE WHEN {seconds} >= {max_session_seconds} THEN {max_session} ELSE {duration} END
@@ -636,13 +649,19 @@ WITH timed AS (
   WHERE e.event_type IN ({session_types}, {duration_types})
   {fence}
 ),
-slices AS (
-  SELECT user_id, day, classroom_id, sid, MIN(t) AS lo, MAX(t) AS hi, MAX(duration) AS duration,
-    MIN(CASE WHEN event_type = 'practice_start' THEN t END) AS first_start,
+raw_slices AS (
+  SELECT user_id, day, classroom_id, raw_sid, activity, {bucket} AS slice, MIN(t) AS lo, MAX(t) AS hi,
+    MAX(duration) AS duration, MIN(CASE WHEN event_type = 'practice_start' THEN t END) AS first_start,
     MAX(CASE WHEN event_type = 'practice_end' THEN t END) AS last_end,
     MAX(CASE WHEN event_type = 'practice_start' AND today = 1 THEN 1 ELSE 0 END) AS starts_today
-  FROM timed WHERE sid IS NOT NULL OR activity IS NOT NULL
-  GROUP BY user_id, day, classroom_id, sid, activity, {bucket}
+  FROM timed WHERE raw_sid IS NOT NULL OR activity IS NOT NULL
+  GROUP BY user_id, day, classroom_id, raw_sid, activity, {bucket}
+),
+slices AS (
+  SELECT user_id, day, classroom_id, {sid} AS sid, MIN(lo) AS lo, MAX(hi) AS hi, MAX(duration) AS duration,
+    MIN(first_start) AS first_start, MAX(last_end) AS last_end, MAX(starts_today) AS starts_today
+  FROM raw_slices
+  GROUP BY user_id, day, classroom_id, {sid}, activity, slice
 ),
 marked AS (
   SELECT user_id, day, classroom_id, sid, lo, hi, duration, first_start, last_end, starts_today,
@@ -759,23 +778,15 @@ _SUMS = """
 _COLUMNS = ("words_practiced, words_correct, words_incorrect, accuracy, exam_answers, exam_correct, "
             "exam_accuracy, content_viewed, content_completed, games_completed, sessions")
 
-# Each learner's answers to each word on the day, whatever the classroom: the learner-word rows. The last
-# result is the latest answer's (on a tie, incorrect).
-_LEARNER_WORDS_SQL = """
-CREATE TEMPORARY TABLE le_rollup_learner_words AS
-SELECT user_id, day, word_id, SUM(attempts) AS attempts, SUM(correct) AS correct, MIN(first_seen) AS first_seen,
-  MAX(last_seen) AS last_seen, CASE WHEN MAX(last_wrong) = MAX(last_seen) THEN FALSE ELSE TRUE END AS last_correct
-FROM le_rollup_tallies WHERE word_id IS NOT NULL
-GROUP BY user_id, day, word_id
-"""
-
 # Each rollup is replaced scope by scope: delete every row of the recomputed (learner, day)s or (classroom,
 # day)s, then insert the new rows with a plain INSERT (the rollup lock serialises writers, so nothing can
 # insert the same keys meanwhile). Rows no event supports any more are gone with the rest; a fresh day,
 # the common case, costs one index probe per scope and the inserts, with no conflict checking. Each INSERT
-# takes one parameter: the rollup's timestamp, written to updated_at. The learner-word rows go in in the
-# order of their unique index: appending to its rightmost page beats inserting all over it (about a fifth
-# of the insert's time on 400,000 rows).
+# takes one parameter: the rollup's timestamp, written to updated_at. The learner-word rows are each learner's
+# answers to each word on the day, whatever the classroom, their last result the latest answer's (on a tie,
+# incorrect); they are summed from the tallies in the order of their unique index, straight into the table:
+# appending to the index's rightmost page beats inserting all over it (about a fifth of the insert's time on
+# 400,000 rows), and the sorted rows are grouped as they stream, without a table of their own.
 _WRITE_SQL = (
     # Learner-word days.
     """
@@ -785,8 +796,10 @@ DELETE FROM {learner_word} WHERE id IN (
     """
 INSERT INTO {learner_word} (user_id, date, word_id, attempts, correct, first_seen, last_seen, last_correct,
                             updated_at)
-SELECT user_id, day, word_id, attempts, correct, first_seen, last_seen, last_correct, %s
-FROM le_rollup_learner_words ORDER BY user_id, day, word_id
+SELECT user_id, day, word_id, SUM(attempts), SUM(correct), MIN(first_seen), MAX(last_seen),
+  CASE WHEN MAX(last_wrong) = MAX(last_seen) THEN FALSE ELSE TRUE END, %s
+FROM (SELECT * FROM le_rollup_tallies WHERE word_id IS NOT NULL ORDER BY user_id, day, word_id) x
+GROUP BY user_id, day, word_id ORDER BY user_id, day, word_id
 """,
     # Classroom-word days.
     """
@@ -800,7 +813,7 @@ FROM le_rollup_tallies x JOIN le_rollup_scope s ON s.classroom_id = x.classroom_
 WHERE x.word_id IS NOT NULL
 GROUP BY x.classroom_id, x.day, x.word_id
 """,
-    # Learner days: unique words are distinct across the learner's classrooms (their learner-word rows).
+    # Learner days: unique words are distinct across the learner's classrooms: their learner-word rows.
     """
 DELETE FROM {learner} WHERE id IN (
   SELECT x.id FROM le_rollup_windows w JOIN {learner} x ON x.user_id = w.user_id AND x.date = w.day)
@@ -809,8 +822,10 @@ DELETE FROM {learner} WHERE id IN (
 INSERT INTO {{learner}} (user_id, date, {_COLUMNS}, unique_words, time_spent, updated_at)
 SELECT f.user_id, f.day, {_SUMS}, COALESCE(MAX(u.words), 0), MAX(f.learner_time_spent), %s
 FROM le_rollup_figures f
-LEFT JOIN (SELECT user_id, day, COUNT(*) AS words FROM le_rollup_learner_words GROUP BY user_id, day) u
-  ON u.user_id = f.user_id AND u.day = f.day
+LEFT JOIN (SELECT x.user_id, x.date, COUNT(*) AS words
+           FROM le_rollup_windows w JOIN {{learner_word}} x ON x.user_id = w.user_id AND x.date = w.day
+           GROUP BY x.user_id, x.date) u
+  ON u.user_id = f.user_id AND u.date = f.day
 GROUP BY f.user_id, f.day
 """,
     # Learner days in each classroom.
