@@ -1,5 +1,6 @@
-"""Data lifecycle: ``purge_events`` deletes old raw events while the rollups stay true, and deleting a
-learner deletes everything of theirs and takes their share out of the classroom rollups."""
+"""Data lifecycle: ``purge_events`` deletes old raw events while the rollups stay true, deleting a learner
+deletes everything of theirs and takes their share out of the classroom rollups, and deleting a classroom
+deletes its rollups."""
 
 import io
 import json
@@ -261,19 +262,37 @@ def test_deleting_a_learner_leaves_frozen_shared_classroom_days_as_they_are(make
     assert (stored()["rooms"], DirtyDay.objects.count()) == ({(room.pk, OLD_DAY): room_day}, 0)
 
 
+def test_deleting_a_classroom_deletes_its_rollup_rows_and_no_other(make_user):
+    learner = make_user()
+    leaving, staying = Room.objects.create(name="Closed"), Room.objects.create(name="Open")
+    log(*practice(learner, KEPT_DAY, leaving), *practice(learner, KEPT_DAY, staying))
+    aggregation.rollup_dirty_days()
+    room_models = (ClassroomDailyStats, ClassroomWordDailyStats, LearnerClassroomDailyStats)
+
+    def rows(room):
+        return [model.objects.filter(classroom_id=room.pk).count() for model in room_models]
+
+    assert rows(leaving) == rows(staying) == [1, 2, 1]
+
+    leaving.delete()
+
+    assert (rows(leaving), rows(staying)) == ([0, 0, 0], [1, 2, 1])
+
+
 @pytest.mark.postgres
-def test_deleting_a_learner_waits_until_a_running_rollup_has_committed(make_user):
-    # Otherwise a rollup that had read the learner's events could write their learner-word rows (no
-    # database-level foreign key) after the deletion's cascade.
+@pytest.mark.parametrize("target", ["learner", "classroom"])
+def test_deleting_a_learner_or_a_classroom_waits_until_a_running_rollup_has_committed(make_user, target):
+    # Otherwise a rollup that had read their events could write their rollup rows (no database-level
+    # foreign key) after the deletion's cascade.
     if connection.vendor != "postgresql":
         pytest.skip("the rollup lock is a PostgreSQL advisory lock; SQLite serialises writers itself")
-    leaver = make_user()
+    leaving = make_user() if target == "learner" else Room.objects.create(name="Closed")
     with psycopg.connect(**connection.get_connection_params(), autocommit=True) as rollup:
         rollup.execute("SELECT pg_advisory_lock(%s)", [aggregation.ROLLUP_LOCK_KEY])
         with connection.cursor() as cursor:
             cursor.execute("SET LOCAL lock_timeout = '300ms'")
         with pytest.raises(OperationalError, match="lock timeout"), transaction.atomic():
-            leaver.delete()
+            leaving.delete()
         rollup.execute("SELECT pg_advisory_unlock(%s)", [aggregation.ROLLUP_LOCK_KEY])
-    leaver.delete()
-    assert not type(leaver).objects.filter(pk=leaver.pk).exists()
+    leaving.delete()
+    assert not type(leaving).objects.filter(pk=leaving.pk).exists()

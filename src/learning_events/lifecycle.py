@@ -6,7 +6,8 @@ are deleted in chunks. Rollups of the days whose events may reach across the hor
 on: rolling them up does nothing (``aggregation.first_recomputable_day``), so they keep the figures computed
 from the complete events. Pending dirty marks of frozen days are dropped.
 
-Deleting a learner: the cascades delete their events, dead letters, dirty marks and their own rollups
+Deleting a learner or a classroom waits for a running rollup (the rollup lock), so that none writes rows
+for them after the cascades. Deleting a learner: the cascades delete their events, dead letters, dirty marks and their own rollups
 (learner, learner-classroom and learner-word days). Classroom rollups are sums over learners, so
 ``before_learner_deleted`` (connected to the user model's ``pre_delete``) fixes them up in the same
 transaction: a classroom-day the learner was alone in is deleted; the others are queued for the periodic
@@ -132,11 +133,17 @@ def before_learner_deleted(sender: Any, instance: Any, **kwargs: Any) -> None:
     A signal because a user is deleted in many ways (the admin, a script, a bulk delete), each of which
     runs it inside the deletion's transaction, before the cascades remove the learner's rows. It takes the
     rollup lock first, so no rollup runs between here and the deletion's commit: one that had read the
-    learner's events could otherwise write their learner-word rows (which have no database-level foreign
-    key) after the cascade, or put their share back into a classroom-day.
+    learner's events could otherwise write their rollup rows (which have no database-level foreign key,
+    ``models.rollup_key``) after the cascade, or put their share back into a classroom-day.
     """
     aggregation.hold_rollup_lock()
     release_classroom_days(instance.pk)
+
+
+def before_classroom_deleted(sender: Any, instance: Any, **kwargs: Any) -> None:
+    """``pre_delete`` receiver of the classroom model: take the rollup lock, so that no rollup that had read
+    the classroom's events writes its rollup rows (no database-level foreign key) after the cascade."""
+    aggregation.hold_rollup_lock()
 
 
 def release_classroom_days(user_id: int) -> None:

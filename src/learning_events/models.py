@@ -90,12 +90,23 @@ class DirtyDay(models.Model):
         return f"user {self.user_id} on {self.date:%Y-%m-%d}"
 
 
-class ActivityFigures(models.Model):
-    """The daily figures shared by learner and classroom rollups.
+def rollup_key(to: str) -> models.ForeignKey:
+    """A rollup row's foreign key to a user or a classroom: deleting the target deletes the row.
 
-    Rollup foreign keys carry no index of their own: each leads the row's unique constraint, which serves
-    as its index (one index less to maintain on every rollup write).
+    No index of its own: each leads its row's unique constraint, which serves as its index (one index
+    less to maintain on every rollup write). No database-level constraint (``db_constraint=False``): a
+    day's rollup writes hundreds of thousands of rows, and checking each against its target at commit
+    cost more than writing them (docs/aggregation.md). Integrity holds without it: rows are only written
+    for learners and classrooms with events (whose own keys are checked), deleting a user or a classroom
+    deletes their rows (Django's cascade), and the deletion takes the rollup lock first, so no rollup can
+    write rows for a learner or a classroom being deleted (``lifecycle.before_learner_deleted``,
+    ``lifecycle.before_classroom_deleted``).
     """
+    return models.ForeignKey(to, on_delete=models.CASCADE, related_name="+", db_index=False, db_constraint=False)
+
+
+class ActivityFigures(models.Model):
+    """The daily figures shared by learner and classroom rollups."""
 
     date = models.DateField()
     words_practiced = models.PositiveIntegerField(default=0)
@@ -118,7 +129,7 @@ class ActivityFigures(models.Model):
 
 
 class LearnerDailyStats(ActivityFigures):
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", db_index=False)
+    user = rollup_key(settings.AUTH_USER_MODEL)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["user", "date"], name="le_learner_day_unique")]
@@ -128,8 +139,7 @@ class LearnerDailyStats(ActivityFigures):
 
 
 class ClassroomDailyStats(ActivityFigures):
-    classroom = models.ForeignKey(app_settings.CLASSROOM_MODEL, on_delete=models.CASCADE, related_name="+",
-                                  db_index=False)
+    classroom = rollup_key(app_settings.CLASSROOM_MODEL)
     active_learners = models.PositiveIntegerField(default=0)
 
     class Meta:
@@ -141,9 +151,8 @@ class ClassroomDailyStats(ActivityFigures):
 class LearnerClassroomDailyStats(ActivityFigures):
     """One learner's figures on one local day, counting only the events attached to one classroom."""
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", db_index=False)
-    classroom = models.ForeignKey(app_settings.CLASSROOM_MODEL, on_delete=models.CASCADE, related_name="+",
-                                  db_index=False)
+    user = rollup_key(settings.AUTH_USER_MODEL)
+    classroom = rollup_key(app_settings.CLASSROOM_MODEL)
 
     class Meta:
         constraints = [
@@ -155,18 +164,9 @@ class LearnerClassroomDailyStats(ActivityFigures):
 
 
 class LearnerWordDailyStats(models.Model):
-    """One learner's attempts at one word on one local day; all-time figures are sums of these.
+    """One learner's attempts at one word on one local day; all-time figures are sums of these."""
 
-    ``user`` has no database-level foreign key (``db_constraint=False``): a day's rollup writes hundreds of
-    thousands of these rows, and checking each against the user table at commit cost more than writing
-    them (bench/README.md). Integrity holds without it: rows are only written for learners with events
-    (whose own key is checked), deleting a user deletes their rows (Django's cascade), and the deletion
-    takes the rollup lock first, so no rollup can write rows for a learner being deleted
-    (``lifecycle.before_learner_deleted``).
-    """
-
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", db_index=False,
-                             db_constraint=False)
+    user = rollup_key(settings.AUTH_USER_MODEL)
     date = models.DateField()
     word_id = models.BigIntegerField()
     attempts = models.PositiveIntegerField(default=0)
@@ -186,8 +186,7 @@ class LearnerWordDailyStats(models.Model):
 class ClassroomWordDailyStats(models.Model):
     """Attempts at one word inside one classroom on one day (learners' local days)."""
 
-    classroom = models.ForeignKey(app_settings.CLASSROOM_MODEL, on_delete=models.CASCADE, related_name="+",
-                                  db_index=False)
+    classroom = rollup_key(app_settings.CLASSROOM_MODEL)
     date = models.DateField()
     word_id = models.BigIntegerField()
     attempts = models.PositiveIntegerField(default=0)
