@@ -244,8 +244,11 @@ def rollup_day(day: date, user_ids: Iterable[int] | None = None) -> RollupSummar
         first_day = first_recomputable_day()
         if first_day is not None and day < first_day:
             return RollupSummary()  # frozen: the day's events were purged
-        # Every learner with events around the day is in: no classmate can be missing.
-        return _rollup({(user_id, day) for user_id in _users_with_events(*_utc_reach(day))}, with_classmates=False)
+        # Every learner with events around the day is in, and so is every classroom they used: no classmate
+        # can be missing.
+        learners, classrooms = _active_in(*_utc_reach(day))
+        return _rollup({(user_id, day) for user_id in learners},
+                       classroom_days={(classroom_id, day) for classroom_id in classrooms})
     return _rollup({(user_id, day) for user_id in user_ids})
 
 
@@ -327,6 +330,17 @@ def _users_with_events(since: datetime, until: datetime) -> list[int]:
         LearningEvent.objects.filter(occurred_at__gte=since, occurred_at__lt=until)
         .order_by().values_list("user_id", flat=True).distinct()
     )
+
+
+def _active_in(since: datetime, until: datetime) -> tuple[set[int], set[int]]:
+    """The learners with events between ``since`` and ``until``, and the classrooms of those events."""
+    learners, classrooms = set(), set()
+    for user_id, classroom_id in (LearningEvent.objects.filter(occurred_at__gte=since, occurred_at__lt=until)
+                                  .order_by().values_list("user_id", "classroom_id").distinct()):
+        learners.add(user_id)
+        if classroom_id is not None:
+            classrooms.add(classroom_id)
+    return learners, classrooms
 
 
 class _Dialect:
@@ -459,13 +473,15 @@ _TEMP_TABLES = ("le_rollup_pairs", "le_rollup_scope", "le_rollup_windows", "le_r
                 "le_rollup_figures")
 
 
-def _rollup(pairs: set[tuple[int, date]], *, with_classmates: bool = True) -> RollupSummary:
+def _rollup(pairs: set[tuple[int, date]], *,
+            classroom_days: set[tuple[int, date]] | None = None) -> RollupSummary:
     """Recompute the rollups of the (learner, local day) ``pairs`` and of the (classroom, day) pairs they
     were active in, and store them in place of those scopes' rows (rows no event supports any more go).
 
     A classroom-day is recomputed over all its learners: learners active in the classroom that day are
-    rolled up with the given ones (``with_classmates=False`` when ``pairs`` already holds every learner
-    with events around each day). Runs in its own transaction (a savepoint inside the caller's).
+    rolled up with the given ones. A caller whose ``pairs`` already hold every learner with events around
+    each day passes the classrooms of those events as ``classroom_days``: then nothing is looked up. Runs in
+    its own transaction (a savepoint inside the caller's).
     """
     first_day = first_recomputable_day()
     if first_day is not None:
@@ -477,23 +493,29 @@ def _rollup(pairs: set[tuple[int, date]], *, with_classmates: bool = True) -> Ro
     with transaction.atomic(using=_db()), connection.cursor() as cursor:
         dialect.prepare(cursor)
         with _temporary_tables(cursor):
-            return _rollup_in_transaction(cursor, dialect, pairs, with_classmates=with_classmates)
+            return _rollup_in_transaction(cursor, dialect, pairs, classroom_days)
 
 
-def _rollup_in_transaction(cursor: Any, dialect: _Dialect, pairs: set[tuple[int, date]], *,
-                           with_classmates: bool) -> RollupSummary:
+def _rollup_in_transaction(cursor: Any, dialect: _Dialect, pairs: set[tuple[int, date]],
+                           classroom_days: set[tuple[int, date]] | None) -> RollupSummary:
     """The statements of ``_rollup``, holding the rollup lock, between creating and dropping its tables."""
     tables = _tables(dialect.connection)
     reach = app_settings.MAX_SESSION
     # 1. The classrooms the learners were active in around those days, and their other learners.
-    reaches = {day: dict(zip(("day", "lo", "hi"), (day, *_utc_reach(day)))) for day in {day for _, day in pairs}}
-    _create_learner_table(cursor, dialect, "le_rollup_pairs", pairs, reaches,
-                          {"day": "date", "lo": "datetime", "hi": "datetime"})
-    dialect.analyze(cursor, "le_rollup_pairs")
-    cursor.execute(_SCOPE_SQL.format(**tables))
-    if with_classmates:
+    if classroom_days is None:
+        reaches = {day: dict(zip(("day", "lo", "hi"), (day, *_utc_reach(day)))) for day in {day for _, day in pairs}}
+        _create_learner_table(cursor, dialect, "le_rollup_pairs", pairs, reaches,
+                              {"day": "date", "lo": "datetime", "hi": "datetime"})
+        dialect.analyze(cursor, "le_rollup_pairs")
+        cursor.execute(_SCOPE_SQL.format(**tables))
         cursor.execute(_CLASSMATES_SQL.format(**tables))
         pairs = pairs | {(user_id, _as_date(day)) for user_id, day in cursor.fetchall()}
+    else:
+        cursor.execute(
+            "CREATE TEMPORARY TABLE le_rollup_scope AS SELECT * FROM "
+            + dialect.json_rows({"classroom_id": "int", "day": "date"}),
+            [dialect.json_param({"classroom_id": room, "day": day} for room, day in classroom_days)],
+        )
     # 2. Each learner's local day, as bounds computed here (DST-correct), never in SQL: once per time zone.
     zones = time_zones_of({user_id for user_id, _ in pairs})
     zone_days = [(user_id, (zones[user_id], day)) for user_id, day in pairs]
@@ -581,7 +603,8 @@ def _delete_unchanged_dirty_days(snapshot: list[tuple[int, int, date, datetime]]
         )
 
 
-# (classroom, day) pairs to recompute: the classrooms the learners used around those days.
+# (classroom, day) pairs to recompute: the classrooms the learners used around those days (with the instants
+# between which their other learners' events are looked for: _CLASSMATES_SQL).
 _SCOPE_SQL = """
 CREATE TEMPORARY TABLE le_rollup_scope AS
 SELECT DISTINCT e.classroom_id, p.day, p.lo, p.hi
