@@ -8,7 +8,7 @@ from django.contrib.auth import get_user_model
 from django.test import Client
 
 from learning_events import services
-from learning_events.models import LearningEvent, RejectedEvent
+from learning_events.models import LearnerDailyStats, LearningEvent, RejectedEvent
 
 pytestmark = pytest.mark.django_db
 
@@ -99,3 +99,29 @@ def test_the_replay_action_needs_the_change_permission(user):
     assert response.context["action_form"] is None  # no action this user may run: the replay is not offered
     client.post(LETTERS, {"action": "replay", "_selected_action": [RejectedEvent.objects.get().pk]})
     assert (RejectedEvent.objects.get().replayed_at, LearningEvent.objects.count()) == (None, 0)
+
+
+@pytest.mark.parametrize("model", ["learnerdailystats", "learnerclassroomdailystats", "classroomdailystats",
+                                   "classroomworddailystats", "dirtyday", "eventpurge"])
+def test_every_rollup_changelist_loads(admin_client_, model):
+    assert admin_client_.get(f"/admin/learning_events/{model}/").status_code == 200
+
+
+def test_a_learner_day_page_lists_its_word_rows(admin_client_, user):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from learning_events import aggregation
+    from tests.rollups import event, log
+
+    at = timezone.now() - timedelta(hours=1)
+    log(*(event(user, event_type, at + timedelta(seconds=n), word_id=word_id) for n, (event_type, word_id) in
+          enumerate((("word_incorrect", 41), ("word_correct", 41), ("word_incorrect", 7)))))
+    aggregation.rollup_dirty_days()
+    day = LearnerDailyStats.objects.get(user=user)
+    page = admin_client_.get(f"/admin/learning_events/learnerdailystats/{day.pk}/change/").content.decode()
+    rows = [cells.split("</td><td>") for cells in page.split("<tr><td>")[1:]]
+    assert [cells[:4] for cells in rows] == [["7", "1", "0", "incorrect"], ["41", "2", "1", "correct"]]
+    # Learner-word rows (composite primary key) have no admin page of their own.
+    assert admin_client_.get("/admin/learning_events/learnerworddailystats/").status_code == 404

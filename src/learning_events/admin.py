@@ -1,10 +1,13 @@
 """Admin of the pipeline: raw events (read-only), the dead letters of rejected client events, and the
-rollups (read-only: recompute them with ``rollup_stats``)."""
+rollups (read-only: recompute them with ``rollup_stats``). Learner-word rows have a composite primary key,
+which Django 5.2's admin cannot register: each learner-day's page lists them instead."""
 
 from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.utils.html import format_html, format_html_join
+from django.utils.timezone import localtime
 
 from . import services
 from .models import (
@@ -91,6 +94,21 @@ class LearnerDailyStatsAdmin(ReadOnlyAdmin):
     list_select_related = ["user"]
     date_hierarchy = "date"
     ordering = ["-date", "user_id"]
+    readonly_fields = ["words"]
+
+    @admin.display(description="words of the day")
+    def words(self, obj: LearnerDailyStats) -> str:
+        """The learner's learner-word rows of the day, as a table."""
+        rows = (LearnerWordDailyStats.objects.filter(user_id=obj.user_id, date=obj.date).order_by("word_id")
+                .values_list("word_id", "attempts", "correct", "last_correct", "first_seen", "last_seen"))
+        if not rows:
+            return "none"
+        header = format_html_join("", "<th>{}</th>", ((name,) for name in (
+            "word id", "attempts", "correct", "last answer", "first seen", "last seen")))
+        body = format_html_join("", "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>", (
+            (word_id, attempts, correct, "correct" if last_correct else "incorrect", f"{localtime(first):%H:%M:%S}",
+             f"{localtime(last):%H:%M:%S}") for word_id, attempts, correct, last_correct, first, last in rows))
+        return format_html("<table><thead><tr>{}</tr></thead><tbody>{}</tbody></table>", header, body)
 
 
 @admin.register(LearnerClassroomDailyStats)
@@ -110,16 +128,6 @@ class ClassroomDailyStatsAdmin(ReadOnlyAdmin):
     list_select_related = ["classroom"]
     date_hierarchy = "date"
     ordering = ["-date", "classroom_id"]
-
-
-@admin.register(LearnerWordDailyStats)
-class LearnerWordDailyStatsAdmin(ReadOnlyAdmin):
-    list_display = ["date", "user", "word_id", "attempts", "correct", "last_correct", "first_seen", "last_seen"]
-    list_filter = [("date", admin.DateFieldListFilter), "last_correct"]
-    search_fields = [_USERNAME, "=word_id"]
-    list_select_related = ["user"]
-    ordering = ["-date", "user_id", "word_id"]
-    show_full_result_count = False
 
 
 @admin.register(ClassroomWordDailyStats)
