@@ -392,10 +392,12 @@ class _Dialect:
 
     @property
     def scanned_table(self) -> str:
-        """The kind of table for the rollup's inputs that are joined with the events (the learner-days and
-        their windows). PostgreSQL's parallel workers cannot read a temporary table, so on PostgreSQL they
-        are UNLOGGED ones (no WAL), dropped before the rollup commits, their names kept to one rollup at a
-        time by the rollup lock. Temporary on SQLite."""
+        """The kind of table for the rollup's big scratch tables: the learner-days and their windows, which
+        are joined with the events, and the tallies, which three statements read. On PostgreSQL they are
+        UNLOGGED tables (no WAL): parallel workers cannot read a temporary table, and a temporary table
+        larger than the session's small ``temp_buffers`` is written out as it is filled. They are dropped
+        before the rollup commits, their names kept to one rollup at a time by the rollup lock. Temporary
+        on SQLite."""
         return "UNLOGGED" if self.postgres else "TEMPORARY"
 
     @property
@@ -467,8 +469,8 @@ def _tables(connection: Any) -> dict[str, str]:
     return {key: quote(model._meta.db_table) for key, model in models.items()}
 
 
-# The tables of one rollup, created and dropped inside its transaction (temporary ones, but for the pairs and
-# windows on PostgreSQL: _Dialect.scanned_table).
+# The tables of one rollup, created and dropped inside its transaction (temporary ones, but for the pairs,
+# windows and tallies on PostgreSQL: _Dialect.scanned_table).
 _TEMP_TABLES = ("le_rollup_pairs", "le_rollup_scope", "le_rollup_windows", "le_rollup_tallies", "le_rollup_edges",
                 "le_rollup_figures")
 
@@ -533,7 +535,7 @@ def _rollup_in_transaction(cursor: Any, dialect: _Dialect, pairs: set[tuple[int,
     #    around the day; then the figures of each (learner, day, classroom).
     word_types = _sql_list(et.WORD_TYPES)
     cursor.execute(_TALLIES_SQL.format(
-        **tables, fence=dialect.fence, kind=_TALLY_KIND,
+        **tables, scanned_table=dialect.scanned_table, fence=dialect.fence, kind=_TALLY_KIND,
         word_id=f"CASE WHEN e.event_type IN ({word_types}) THEN CAST(e.context ->> 'word_id' AS BIGINT) END",
     ))
     seconds = "CAST(e.context ->> 'duration_seconds' AS DOUBLE PRECISION)"
@@ -625,7 +627,7 @@ JOIN {events} e ON e.classroom_id = s.classroom_id AND e.occurred_at >= s.lo AND
 # is classified once ({kind}: 1 correct, 2 incorrect answer, 3 exam answer, 4 content view, 5 content
 # completion, 6 game, 0 other), and the counts are filtered on that number.
 _TALLIES_SQL = """
-CREATE TEMPORARY TABLE le_rollup_tallies AS
+CREATE {scanned_table} TABLE le_rollup_tallies AS
 SELECT user_id, day, classroom_id, word_id,
   CAST(COUNT(*) FILTER (WHERE kind IN (1, 2)) AS INTEGER) AS attempts,
   CAST(COUNT(*) FILTER (WHERE kind = 1) AS INTEGER) AS correct,
