@@ -257,7 +257,7 @@ def rollup_previous_local_day(now: datetime | None = None) -> RollupSummary:
     the nightly pass that makes sure every finished day is stored."""
     now = now or timezone.now()
     reach = app_settings.MAX_SESSION
-    user_ids = _users_with_events(now - timedelta(days=2) - 2 * _ZONE_SLACK - reach, now + reach)
+    user_ids, _ = _active_in(now - timedelta(days=2) - 2 * _ZONE_SLACK - reach, now + reach)
     zones = time_zones_of(user_ids)
     return _rollup({(user_id, local_date(now, zones[user_id]) - timedelta(days=1)) for user_id in user_ids})
 
@@ -323,13 +323,6 @@ def _utc_reach(day: date) -> tuple[datetime, datetime]:
     start = datetime.combine(day, datetime.min.time(), tzinfo=UTC)
     reach = app_settings.MAX_SESSION
     return start - _ZONE_SLACK - reach, start + timedelta(days=1) + _ZONE_SLACK + reach
-
-
-def _users_with_events(since: datetime, until: datetime) -> list[int]:
-    return list(
-        LearningEvent.objects.filter(occurred_at__gte=since, occurred_at__lt=until)
-        .order_by().values_list("user_id", flat=True).distinct()
-    )
 
 
 def _active_in(since: datetime, until: datetime) -> tuple[set[int], set[int]]:
