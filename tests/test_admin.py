@@ -1,14 +1,18 @@
-"""Admin of raw events (read-only, filters, search) and dead letters (status filter, replay action)."""
+"""Admin of raw events (read-only, filters, search), dead letters (status filter, replay action) and the
+rollups (every list loads; a learner-day lists its word rows)."""
 
 import json
 import uuid
+from datetime import timedelta
 
 import pytest
 from django.contrib.auth import get_user_model
 from django.test import Client
+from django.utils import timezone
 
-from learning_events import services
+from learning_events import aggregation, services
 from learning_events.models import LearnerDailyStats, LearningEvent, RejectedEvent
+from tests.rollups import event, log
 
 pytestmark = pytest.mark.django_db
 
@@ -108,13 +112,6 @@ def test_every_rollup_changelist_loads(admin_client_, model):
 
 
 def test_a_learner_day_page_lists_its_word_rows(admin_client_, user):
-    from datetime import timedelta
-
-    from django.utils import timezone
-
-    from learning_events import aggregation
-    from tests.rollups import event, log
-
     at = timezone.now() - timedelta(hours=1)
     log(*(event(user, event_type, at + timedelta(seconds=n), word_id=word_id) for n, (event_type, word_id) in
           enumerate((("word_incorrect", 41), ("word_correct", 41), ("word_incorrect", 7)))))

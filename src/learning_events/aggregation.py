@@ -59,7 +59,8 @@ _MICRO = timedelta(microseconds=1)
 _ZONE_SLACK = timedelta(days=1)
 # Learner-days rolled up per transaction by rollup_dirty_days.
 DIRTY_BATCH = 5000
-# The advisory lock key serialising the rollups and learner deletions (hold_rollup_lock): "LERO".
+# The advisory lock key serialising rollups and deletions of learners or classrooms (hold_rollup_lock):
+# "LERO".
 ROLLUP_LOCK_KEY = 0x4C45524F
 
 
@@ -292,8 +293,8 @@ def _db() -> str:
 
 def hold_rollup_lock() -> None:
     """Wait for the rollup lock and hold it until the current transaction ends: rollups take it, and so
-    does anything that must not interleave with one (deleting a learner). PostgreSQL only (an advisory
-    lock); SQLite serialises writers itself. Call inside a transaction."""
+    does anything that must not interleave with one (deleting a learner or a classroom). PostgreSQL only
+    (an advisory lock); SQLite serialises writers itself. Call inside a transaction."""
     connection = connections[_db()]
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
@@ -647,11 +648,12 @@ GROUP BY user_id, day, classroom_id, word_id
 # into slices first (a hash aggregate, no sort), and only the slices, a few per session, are sorted and
 # chained. The events are grouped by their session id as sent ({raw_sid}); only the slices' ids are then
 # normalised ({sid}: the same session written in other letter cases or without dashes) and their slices
-# merged: normalising a few slices costs less than normalising every event. Kept: the slices where a run opens or closes or that hold a start or an end (which bound the
-# session), and the timed activities (each its own group: ``activity`` is its event id). ``lo`` and ``hi``
-# are a slice's first and last instant ({instant} while grouping, then microseconds since the epoch), ``n``
-# its rank in its session, ``starts_today`` whether it holds a start inside the day; a timed activity
-# covers ``duration`` microseconds up to its ``hi``.
+# merged: normalising a few slices costs less than normalising every event. Kept: the slices where a run
+# opens or closes or that hold a start or an end (which bound the session), and the timed activities (each
+# its own group: ``activity`` is its event id). ``lo`` and ``hi`` are a slice's first and last instant
+# ({instant} while grouping, then microseconds since the epoch), ``n`` its rank in its session,
+# ``starts_today`` whether it holds a start inside the day; a timed activity covers ``duration``
+# microseconds up to its ``hi``.
 _EDGES_SQL = """
 CREATE TEMPORARY TABLE le_rollup_edges AS
 WITH timed AS (

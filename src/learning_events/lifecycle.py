@@ -7,12 +7,12 @@ on: rolling them up does nothing (``aggregation.first_recomputable_day``), so th
 from the complete events. Pending dirty marks of frozen days are dropped.
 
 Deleting a learner or a classroom waits for a running rollup (the rollup lock), so that none writes rows
-for them after the cascades. Deleting a learner: the cascades delete their events, dead letters, dirty marks and their own rollups
-(learner, learner-classroom and learner-word days). Classroom rollups are sums over learners, so
-``before_learner_deleted`` (connected to the user model's ``pre_delete``) fixes them up in the same
-transaction: a classroom-day the learner was alone in is deleted; the others are queued for the periodic
-rollup through their classmates' days, which recomputes them without the learner's (then deleted) events.
-Frozen classroom-days shared with classmates cannot be recomputed and keep the learner's share of their
+for them after the cascades. Deleting a learner: the cascades delete their events, dead letters, dirty
+marks and their own rollups (learner, learner-classroom and learner-word days). Classroom rollups are sums
+over learners, so ``before_learner_deleted`` (connected to the user model's ``pre_delete``) fixes them up
+in the same transaction: a classroom-day the learner was alone in is deleted; the others are queued for the
+periodic rollup through their classmates' days, which recomputes them without the learner's (then deleted)
+events. Frozen classroom-days shared with classmates cannot be recomputed and keep the learner's share of their
 sums (figures only, no personal data); see docs/security.md.
 """
 
