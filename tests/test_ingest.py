@@ -9,7 +9,7 @@ import pytest
 from django.db import connection, connections
 from django.utils import timezone
 
-from learning_events import services
+from learning_events import partitions, services
 from learning_events.exceptions import BatchTooLarge, MalformedBatch
 from learning_events.models import DirtyDay, LearningEvent, RejectedEvent
 
@@ -249,11 +249,12 @@ def test_a_repeated_event_id_inside_one_batch_is_stored_once(user):
 
 
 def test_one_classroom_lookup_and_one_time_zone_lookup_per_batch(user, room, django_assert_num_queries):
-    events = [event(classroom_id=room.pk) for _ in range(100)]
+    events = [event(classroom_id=room.pk, occurred_at="2026-05-01T11:00:00Z") for _ in range(100)]
     body = json.dumps({"events": events}).encode()
-    # Classrooms, savepoint, [PostgreSQL: staging table, insert (COPY is not counted) | SQLite: stored ids,
-    # insert], time zones, dirty days, release.
-    with django_assert_num_queries(7):
+    partitions.ensure_partitions([NOW])  # the day's partition exists, as the periodic task makes sure
+    # Classrooms, savepoint, [PostgreSQL: the day's partition looked up, the COPY's savepoint and its release
+    # (COPY is not counted) | SQLite: stored ids, insert], time zones, dirty days, release.
+    with django_assert_num_queries(8 if connection.vendor == "postgresql" else 7):
         result = services.ingest_batch(user=user, body=body, received_at=NOW)
     assert result == {"accepted": 100, "duplicates": 0, "rejected": []}
 
@@ -295,7 +296,8 @@ def test_limits_raise_batch_too_large(user, settings):
 
 def test_log_events_and_client_batches_share_the_event_id_key(user):
     known = event()
-    services.log_events([{"user": user, "event_type": "content_view", "context": VIEW, "event_id": known["event_id"]}])
+    services.log_events([{"user": user, "event_type": "content_view", "context": VIEW, "event_id": known["event_id"],
+                          "occurred_at": NOW - datetime.timedelta(hours=2)}])
     assert ingest(user, [known]) == {"accepted": 0, "duplicates": 1, "rejected": []}
 
 
@@ -362,3 +364,129 @@ def test_a_nul_in_an_unknown_field_name_is_rejected_and_its_dead_letter_kept(use
     letter = RejectedEvent.objects.get()
     assert json.loads(letter.payload["unstorable_json"]) == {"event_type": "content_view", "context": VIEW, "x\u0000": 1}
     assert json.loads(letter.errors["unstorable_json"]) == errors
+
+
+# --- idempotency across the time partitions (PostgreSQL; the same answers on SQLite's plain table) ----------
+
+MIDNIGHT = datetime.datetime(2026, 5, 1, tzinfo=datetime.UTC)  # a month's end: April 30 -> May 1
+
+
+def batch(events, sent_at):
+    return json.dumps({"sent_at": sent_at.isoformat(), "events": events}).encode()
+
+
+def partition_of(event_id):
+    """The partition holding the event on PostgreSQL (SQLite: the table)."""
+    if connection.vendor != "postgresql":
+        return LearningEvent._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT tableoid::regclass::text FROM {LearningEvent._meta.db_table} WHERE event_id = %s",
+                       [event_id])
+        return cursor.fetchone()[0]
+
+
+@pytest.mark.parametrize("shift", [1, -1], ids=["one second later", "one second earlier"])
+def test_a_months_last_half_second_replayed_a_second_apart_is_a_duplicate(user, shift):
+    # The retry leaves the device at the same device time and arrives one second later (or, sent again
+    # with a sent_at one second later, earlier): its corrected occurred_at moves by a second, across the
+    # month's end, into the neighbouring day's partition.
+    at = MIDNIGHT - datetime.timedelta(milliseconds=500) if shift > 0 else MIDNIGHT + datetime.timedelta(
+        milliseconds=500)
+    same = event(occurred_at=at.isoformat())
+    first = services.ingest_batch(user=user, body=batch([same], MIDNIGHT), received_at=MIDNIGHT)
+    retry = services.ingest_batch(user=user, body=batch([same], MIDNIGHT), received_at=MIDNIGHT + datetime.timedelta(
+        seconds=shift)) if shift > 0 else services.ingest_batch(
+        user=user, body=batch([same], MIDNIGHT + datetime.timedelta(seconds=1)), received_at=MIDNIGHT)
+    assert (first, retry) == ({"accepted": 1, "duplicates": 0, "rejected": []},
+                              {"accepted": 0, "duplicates": 1, "rejected": []})
+    assert list(LearningEvent.objects.values_list("occurred_at", flat=True)) == [at]
+    if connection.vendor == "postgresql":  # the copy would have gone to the other side of midnight
+        assert partition_of(same["event_id"]) == partitions.partition_name(at.date())
+
+
+def test_a_copy_across_the_boundary_with_other_content_is_a_conflict(user):
+    original = event(occurred_at=(MIDNIGHT - datetime.timedelta(milliseconds=500)).isoformat())
+    changed = {**original, "context": {"content_id": 99, "content_type": "article"}}
+    services.ingest_batch(user=user, body=batch([original], MIDNIGHT), received_at=MIDNIGHT)
+    result = services.ingest_batch(user=user, body=batch([changed], MIDNIGHT),
+                                   received_at=MIDNIGHT + datetime.timedelta(seconds=1))
+    assert result == {"accepted": 0, "duplicates": 0, "rejected": [
+        {"index": 0, "event_id": original["event_id"], "errors": {"event_id": services.CONFLICT_MESSAGE}}]}
+    assert (LearningEvent.objects.get().context, RejectedEvent.objects.get().reason) == (VIEW, "conflict")
+
+
+def test_an_event_sent_with_an_id_and_no_time_is_a_duplicate_days_later(user):
+    # Stamped with its arrival each time: the copies are ten days (ten partitions) apart.
+    same = event()
+    first = ingest(user, [same], received_at=NOW - datetime.timedelta(days=10))
+    retry = ingest(user, [same], received_at=NOW)
+    assert (first["accepted"], retry) == (1, {"accepted": 0, "duplicates": 1, "rejected": []})
+    assert list(LearningEvent.objects.values_list("occurred_at", flat=True)) == [NOW - datetime.timedelta(days=10)]
+
+
+def test_server_code_skips_and_refuses_an_id_stored_across_the_boundary(user):
+    from django.db import IntegrityError
+
+    stored = services.log_event(user, "content_view", VIEW, occurred_at=MIDNIGHT - datetime.timedelta(seconds=1))
+    again = {"user": user, "event_type": "content_view", "context": VIEW, "event_id": stored.event_id,
+             "occurred_at": MIDNIGHT + datetime.timedelta(seconds=1)}
+    assert services.log_events([again]) == 0
+    with pytest.raises(IntegrityError):
+        services.log_event(user, "content_view", VIEW, occurred_at=MIDNIGHT + datetime.timedelta(seconds=1),
+                           event_id=stored.event_id)
+    assert LearningEvent.objects.count() == 1
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("first_side", ["before", "after"])
+def test_concurrent_replays_on_both_sides_of_the_boundary_store_the_event_once(user, first_side):
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL only: SQLite serialises writers, two transactions never insert at the same moment")
+    from django.db import transaction
+
+    # The same 50 events, as two batches whose clock-skew corrections differ by a second: one copy of each
+    # falls before midnight, the other after, so no unique index sees both.
+    events = [event(occurred_at=(MIDNIGHT - datetime.timedelta(milliseconds=500)).isoformat()) for _ in range(50)]
+    early, late = (batch(events, MIDNIGHT), batch(events, MIDNIGHT - datetime.timedelta(seconds=1)))
+    bodies = (early, late) if first_side == "before" else (late, early)
+    first_inserted, commit_first, second_done = threading.Event(), threading.Event(), threading.Event()
+    results, failures = {}, []
+
+    def first() -> None:
+        try:
+            with transaction.atomic():
+                results["first"] = services.ingest_batch(user=user, body=bodies[0], received_at=MIDNIGHT)
+                first_inserted.set()
+                commit_first.wait(10)
+        except Exception as exc:  # collected and checked below
+            failures.append(exc)
+        finally:
+            first_inserted.set()
+            connections.close_all()
+
+    def second() -> None:
+        try:
+            results["second"] = services.ingest_batch(user=user, body=bodies[1], received_at=MIDNIGHT)
+        except Exception as exc:
+            failures.append(exc)
+        finally:
+            second_done.set()
+            connections.close_all()
+
+    partitions.ensure_partitions([MIDNIGHT - datetime.timedelta(days=1), MIDNIGHT])
+    threads = [threading.Thread(target=first), threading.Thread(target=second)]
+    threads[0].start()
+    assert first_inserted.wait(10)
+    threads[1].start()
+    assert not second_done.wait(1)  # waits for the first transaction, on the other side of midnight
+    commit_first.set()
+    for thread in threads:
+        thread.join(10)
+    assert failures == []
+    assert results == {"first": {"accepted": 50, "duplicates": 0, "rejected": []},
+                       "second": {"accepted": 0, "duplicates": 50, "rejected": []}}
+    occurred = set(LearningEvent.objects.values_list("occurred_at", flat=True))
+    expected = MIDNIGHT - datetime.timedelta(milliseconds=500) + (
+        datetime.timedelta(0) if first_side == "before" else datetime.timedelta(seconds=1))
+    assert (LearningEvent.objects.count(), occurred) == (50, {expected})

@@ -13,7 +13,7 @@ from django.core.management import CommandError, call_command
 from django.db import OperationalError, connection, transaction
 from django.utils import timezone
 
-from learning_events import aggregation, lifecycle, services
+from learning_events import aggregation, lifecycle, partitions, services
 from learning_events.models import (
     ClassroomDailyStats,
     ClassroomWordDailyStats,
@@ -150,11 +150,36 @@ def test_the_purge_drops_dirty_marks_of_the_days_it_freezes(user, monkeypatch):
 
 
 def test_deletes_go_in_chunks_with_progress(user):
-    log(*[event(user, "word_correct", noon(OLD_DAY, m), word_id=m) for m in range(5)])
+    cutoff = noon(TODAY - timedelta(days=60))
+    # The morning of the cutoff's day: on PostgreSQL too, rows of a partition that the cutoff cuts.
+    log(*[event(user, "word_correct", cutoff - timedelta(minutes=m + 1), word_id=m) for m in range(5)])
     dead_letter(user, noon(OLD_DAY))
     calls = []
-    purge = lifecycle.purge_events(before=noon(TODAY - timedelta(days=60)), chunk_size=2, progress=calls.append)
+    purge = lifecycle.purge_events(before=cutoff, chunk_size=2, progress=calls.append)
     assert (calls, purge.events_deleted, purge.dead_letters_deleted) == ([2, 2, 1, 1], 5, 1)
+
+
+@pytest.mark.postgres
+def test_partitions_before_the_cutoff_are_dropped_whole_and_only_the_cut_one_loses_rows(user):
+    if connection.vendor != "postgresql":
+        pytest.skip("time partitions are PostgreSQL's; SQLite keeps a plain table and deletes rows")
+    cutoff = noon(TODAY - timedelta(days=60))
+    before_day, cut_day = TODAY - timedelta(days=61), cutoff.date()
+    log(*[event(user, "word_correct", noon(OLD_DAY, m), word_id=m) for m in range(3)],
+        *[event(user, "word_correct", noon(before_day, m), word_id=m) for m in range(2)],
+        event(user, "word_correct", cutoff - timedelta(microseconds=1), word_id=1),  # the cut day, before
+        event(user, "word_correct", cutoff, word_id=2),  # the cut day, at the cutoff: kept
+        event(user, "word_correct", noon(KEPT_DAY), word_id=3))
+    names_before = {p.name for p in partitions.list_partitions()}
+    calls = []
+
+    purge = lifecycle.purge_events(before=cutoff, progress=calls.append)
+
+    left = {p.name for p in partitions.list_partitions()}
+    assert names_before - left == {partitions.partition_name(OLD_DAY), partitions.partition_name(before_day)}
+    assert {partitions.partition_name(cut_day), partitions.partition_name(KEPT_DAY)} <= left
+    assert (calls, purge.events_deleted) == ([3, 2, 1], 6)  # two partitions dropped, then one row deleted
+    assert sorted(LearningEvent.objects.values_list("occurred_at", flat=True)) == [cutoff, noon(KEPT_DAY)]
 
 
 def test_the_first_recomputable_day_follows_the_latest_horizon():

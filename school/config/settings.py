@@ -187,6 +187,11 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "learning_events.rollup_previous_local_day",
         "schedule": crontab(hour=0, minute=15),
     },
+    # PostgreSQL: the event partitions of the coming days, created ahead of need (nothing on SQLite).
+    "learning-events-maintain-partitions": {
+        "task": "learning_events.maintain_partitions",
+        "schedule": crontab(minute=5),
+    },
 }
 
 # --- the pipeline -----------------------------------------------------------------------------------

@@ -54,7 +54,7 @@ DURATION_TYPES = (et.CONTENT_VIEW, et.CONTENT_COMPLETE, et.GAME_COMPLETE)
 _SESSION_TYPES, _DURATION_TYPES = frozenset(SESSION_TYPES), frozenset(DURATION_TYPES)
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-_MICRO = timedelta(microseconds=1)
+MICROSECOND = timedelta(microseconds=1)
 # Days in every time zone (UTC-12 to UTC+14) lie inside [D 00:00 UTC - 1 day, D+1 00:00 UTC + 1 day).
 _ZONE_SLACK = timedelta(days=1)
 # Learner-days rolled up per transaction by rollup_dirty_days.
@@ -66,7 +66,12 @@ ROLLUP_LOCK_KEY = 0x4C45524F
 
 def to_micros(instant: datetime) -> int:
     """``instant`` as whole microseconds since the Unix epoch (exact)."""
-    return (instant - _EPOCH) // _MICRO
+    return (instant - _EPOCH) // MICROSECOND
+
+
+def from_micros(micros: int) -> datetime:
+    """The UTC instant ``micros`` microseconds after the Unix epoch (``to_micros`` reversed)."""
+    return _EPOCH + micros * MICROSECOND
 
 
 # --- the reference definition, in Python ------------------------------------------------------------
@@ -94,7 +99,7 @@ class Activity:
         if seconds is not None and seconds > 0:
             cap = app_settings.MAX_SESSION
             # float * int then truncation: the same IEEE steps the SQL takes.
-            duration = cap // _MICRO if seconds >= cap.total_seconds() else int(float(seconds) * 1_000_000)
+            duration = cap // MICROSECOND if seconds >= cap.total_seconds() else int(float(seconds) * 1_000_000)
         return cls(
             event_type=event_type,
             at=to_micros(occurred_at),
@@ -139,7 +144,7 @@ def daily_figures(activities: Iterable[Activity], start: int, end: int) -> dict[
 
 def time_on_task(activities: Iterable[Activity], start: int, end: int) -> int:
     """Microseconds of ``[start, end)`` covered by the activities' sessions and timed activities."""
-    idle = app_settings.IDLE_GAP // _MICRO
+    idle = app_settings.IDLE_GAP // MICROSECOND
     intervals = []
     sessions: dict[tuple[int | None, str], list[Activity]] = defaultdict(list)
     for a in activities:
@@ -394,6 +399,16 @@ class _Dialect:
         on SQLite."""
         return "UNLOGGED" if self.postgres else "TEMPORARY"
 
+    def within(self, lo: datetime, hi: datetime) -> str:
+        """A condition keeping the events ``e`` to ``[lo, hi)``, with the bounds as constants: the joins' own
+        bounds come from a table, and only constants let PostgreSQL skip the partitions of other days when
+        it plans the statement. (Literals, not parameters: the SQLite SQL runs without parameters.)"""
+        if self.postgres:
+            return (f"AND e.occurred_at >= TIMESTAMPTZ '{lo.astimezone(UTC).isoformat()}' "
+                    f"AND e.occurred_at < TIMESTAMPTZ '{hi.astimezone(UTC).isoformat()}'")
+        adapt = self.connection.ops.adapt_datetimefield_value
+        return f"AND e.occurred_at >= '{adapt(lo)}' AND e.occurred_at < '{adapt(hi)}'"
+
     @property
     def fence(self) -> str:
         """Ends a subquery so that its columns are computed once, where the events are scanned: PostgreSQL
@@ -503,8 +518,9 @@ def _rollup_in_transaction(cursor: Any, dialect: _Dialect, pairs: set[tuple[int,
         _create_learner_table(cursor, dialect, "le_rollup_pairs", pairs, reaches,
                               {"day": "date", "lo": "datetime", "hi": "datetime"})
         dialect.analyze(cursor, "le_rollup_pairs")
-        cursor.execute(_SCOPE_SQL.format(**tables))
-        cursor.execute(_CLASSMATES_SQL.format(**tables))
+        within = dialect.within(min(r["lo"] for r in reaches.values()), max(r["hi"] for r in reaches.values()))
+        cursor.execute(_SCOPE_SQL.format(**tables, within=within))
+        cursor.execute(_CLASSMATES_SQL.format(**tables, within=within))
         pairs = pairs | {(user_id, _as_date(day)) for user_id, day in cursor.fetchall()}
     else:
         cursor.execute(
@@ -530,19 +546,21 @@ def _rollup_in_transaction(cursor: Any, dialect: _Dialect, pairs: set[tuple[int,
     word_types = _sql_list(et.WORD_TYPES)
     cursor.execute(_TALLIES_SQL.format(
         **tables, scanned_table=dialect.scanned_table, fence=dialect.fence, kind=_TALLY_KIND,
+        within=dialect.within(min(b["day_lo"] for b in bounds.values()), max(b["day_hi"] for b in bounds.values())),
         word_id=f"CASE WHEN e.event_type IN ({word_types}) THEN CAST(e.context ->> 'word_id' AS BIGINT) END",
     ))
     seconds = "CAST(e.context ->> 'duration_seconds' AS DOUBLE PRECISION)"
-    idle = app_settings.IDLE_GAP // _MICRO
+    idle = app_settings.IDLE_GAP // MICROSECOND
     cursor.execute(_EDGES_SQL.format(
         **tables, instant=dialect.instant("e.occurred_at"), bucket=dialect.bucket("t", max(idle, 1)),
         **{f"{column}_micros": dialect.instant_micros(column) for column in ("lo", "hi", "first_start", "last_end")},
         raw_sid="e.context ->> 'session_id'", sid=dialect.session_key("raw_sid"), seconds=seconds,
         duration=dialect.truncate(f"{seconds} * 1000000"),
-        max_session=reach // _MICRO, max_session_seconds=int(reach.total_seconds()),
+        max_session=reach // MICROSECOND, max_session_seconds=int(reach.total_seconds()),
         session_types=_sql_list(SESSION_TYPES), duration_types=_sql_list(DURATION_TYPES),
         idle_before=dialect.later_than("lo", "before", idle), idle_after=dialect.later_than("after", "hi", idle),
         fence=dialect.fence,
+        within=dialect.within(min(b["scan_lo"] for b in bounds.values()), max(b["scan_hi"] for b in bounds.values())),
     ))
     dialect.analyze(cursor, "le_rollup_tallies (user_id, day, classroom_id, word_id)")  # the keys: half the time
     cursor.execute(_FIGURES_SQL)
@@ -586,6 +604,30 @@ def _as_date(value: date | str) -> date:
     return value if isinstance(value, date) else date.fromisoformat(value)
 
 
+def mark_dirty(days: Iterable[tuple[int, date]], marked_at: datetime) -> None:
+    """Queue the (user id, local day)s for ``rollup_dirty_days``, marked at ``marked_at``: one upsert
+    statement whatever their number (marking a queued day again only moves its ``marked_at``). In key
+    order, so that two transactions marking the same days lock them in the same order."""
+    pairs = sorted(set(days))
+    if not pairs:
+        return
+    connection = connections[_db()]
+    dirty = _tables(connection)["dirty"]
+    upsert = ("ON CONFLICT (user_id, date) DO UPDATE SET marked_at = excluded.marked_at")
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                f"INSERT INTO {dirty} (user_id, date, marked_at) SELECT u, d, %s "
+                f"FROM unnest(%s::bigint[], %s::date[]) AS x(u, d) {upsert}",
+                [marked_at, [user_id for user_id, _ in pairs], [day for _, day in pairs]])
+        else:  # "WHERE true": SQLite's parser needs it between a SELECT and ON CONFLICT
+            cursor.execute(
+                f"INSERT INTO {dirty} (user_id, date, marked_at) SELECT value ->> 0, value ->> 1, %s "
+                f"FROM json_each(%s) WHERE true {upsert}",
+                [connection.ops.adapt_datetimefield_value(marked_at),
+                 json.dumps([[user_id, day.isoformat()] for user_id, day in pairs])])
+
+
 def _delete_unchanged_dirty_days(snapshot: list[tuple[int, int, date, datetime]]) -> None:
     connection = connections[_db()]
     dialect = _Dialect(connection)
@@ -605,7 +647,7 @@ _SCOPE_SQL = """
 CREATE TEMPORARY TABLE le_rollup_scope AS
 SELECT DISTINCT e.classroom_id, p.day, p.lo, p.hi
 FROM le_rollup_pairs p
-JOIN {events} e ON e.user_id = p.user_id AND e.occurred_at >= p.lo AND e.occurred_at < p.hi
+JOIN {events} e ON e.user_id = p.user_id AND e.occurred_at >= p.lo AND e.occurred_at < p.hi {within}
 WHERE e.classroom_id IS NOT NULL
 """
 
@@ -613,7 +655,7 @@ WHERE e.classroom_id IS NOT NULL
 _CLASSMATES_SQL = """
 SELECT DISTINCT e.user_id, s.day
 FROM le_rollup_scope s
-JOIN {events} e ON e.classroom_id = s.classroom_id AND e.occurred_at >= s.lo AND e.occurred_at < s.hi
+JOIN {events} e ON e.classroom_id = s.classroom_id AND e.occurred_at >= s.lo AND e.occurred_at < s.hi {within}
 """
 
 # The events of each learner's day, tallied once per (learner, day, classroom, word): the word rollups and
@@ -635,7 +677,7 @@ FROM (
   SELECT w.user_id, w.day, e.classroom_id, e.occurred_at AS t, {kind} AS kind, {word_id} AS word_id,
     e.event_type = 'exam_answer' AND e.context -> 'correct' = 'true' AS good
   FROM le_rollup_windows w
-  JOIN {events} e ON e.user_id = w.user_id AND e.occurred_at >= w.day_lo AND e.occurred_at < w.day_hi
+  JOIN {events} e ON e.user_id = w.user_id AND e.occurred_at >= w.day_lo AND e.occurred_at < w.day_hi {within}
   {fence}
 ) x
 GROUP BY user_id, day, classroom_id, word_id
@@ -665,7 +707,7 @@ WITH timed AS (
       CASE WHEN {seconds} >= {max_session_seconds} THEN {max_session} ELSE {duration} END
     END AS duration
   FROM le_rollup_windows w
-  JOIN {events} e ON e.user_id = w.user_id AND e.occurred_at >= w.scan_lo AND e.occurred_at < w.scan_hi
+  JOIN {events} e ON e.user_id = w.user_id AND e.occurred_at >= w.scan_lo AND e.occurred_at < w.scan_hi {within}
   WHERE e.event_type IN ({session_types}, {duration_types})
   {fence}
 ),

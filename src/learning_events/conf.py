@@ -33,6 +33,8 @@ DEFAULTS: dict[str, Any] = {
     "MAX_SESSION_SECONDS": 6 * 60 * 60,
     # Seconds between two runs of the periodic rollup of dirty days (the host's beat schedule reads it).
     "ROLLUP_INTERVAL_SECONDS": 60,
+    # PostgreSQL: days after today whose event partitions maintain_partitions creates ahead of need.
+    "PARTITIONS_AHEAD_DAYS": 7,
     # PostgreSQL: work_mem of the rollup's transaction (its sorts and hashes stay in memory).
     "ROLLUP_WORK_MEM": "256MB",
     # Dotted path of ``f(user, classroom_id)`` that raises Http404 (unknown classroom) or PermissionDenied
@@ -93,6 +95,10 @@ class Settings:
     @property
     def MAX_SESSION(self) -> timedelta:
         return timedelta(seconds=int(self._get("MAX_SESSION_SECONDS")))
+
+    @property
+    def PARTITIONS_AHEAD_DAYS(self) -> int:
+        return int(self._get("PARTITIONS_AHEAD_DAYS"))
 
     @property
     def INSIGHTS_MIN_ATTEMPTS(self) -> int:

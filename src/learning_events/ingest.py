@@ -46,6 +46,10 @@ class StagedEvent(NamedTuple):
     context_json: str  # compact JSON of ``context``, as stored
     classroom_id: int | None
     occurred_at: datetime
+    # The sender gave the event_id but no occurred_at, so occurred_at is when it arrived: an earlier copy
+    # of the event, stamped on its own arrival, may lie anywhere in the acceptance window
+    # (services._copy_reach).
+    stamped: bool = False
 
 
 def context_json(context: dict, max_bytes: int) -> tuple[str | None, dict[str, str]]:
@@ -208,6 +212,7 @@ class ClientEventChecker:
                 errors["classroom_id"] = f"is not a classroom you belong to ({classroom_id})"
 
         occurred_at = raw.get("occurred_at")
+        stamped = occurred_at is None and raw.get("event_id") is not None
         if occurred_at is None:
             occurred_at = self.received_at
         else:
@@ -230,7 +235,7 @@ class ClientEventChecker:
 
         if errors:
             return errors
-        return StagedEvent(event_id, self.user_id, event_type, context, text, classroom_id, occurred_at)
+        return StagedEvent(event_id, self.user_id, event_type, context, text, classroom_id, occurred_at, stamped)
 
     @staticmethod
     def _type_problem(event_type: Any) -> str:

@@ -2,6 +2,8 @@
 
 Purging (``purge_events``): the rollups are brought up to date first, then the purge horizon is recorded
 (``EventPurge``), then raw events (by ``occurred_at``) and dead letters (by ``received_at``) older than it
+are deleted: on PostgreSQL the event partitions that lie wholly before the horizon are dropped whole, and
+rows are deleted, in chunks, only in the partition the horizon cuts; dead letters (and events on SQLite)
 are deleted in chunks. Rollups of the days whose events may reach across the horizon are frozen from then
 on: rolling them up does nothing (``aggregation.first_recomputable_day``), so they keep the figures computed
 from the complete events. Pending dirty marks of frozen days are dropped.
@@ -28,7 +30,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from . import aggregation, services
+from . import aggregation, partitions, services
 from .conf import app_settings
 from .models import (
     ClassroomDailyStats,
@@ -105,8 +107,7 @@ def purge_events(*, before: datetime, chunk_size: int = PURGE_CHUNK,
         first_day = aggregation.first_recomputable_day()
         dropped, _ = DirtyDay.objects.filter(date__lt=first_day).delete()
     purge.dirty_days_dropped = dropped
-    purge.events_deleted = _delete_in_chunks(LearningEvent.objects.filter(occurred_at__lt=before), chunk_size,
-                                             progress)
+    purge.events_deleted = _purge_events_before(before, chunk_size, progress)
     purge.dead_letters_deleted = _delete_in_chunks(RejectedEvent.objects.filter(received_at__lt=before),
                                                    chunk_size, progress)
     purge.finished_at = timezone.now()
@@ -114,14 +115,29 @@ def purge_events(*, before: datetime, chunk_size: int = PURGE_CHUNK,
     return purge
 
 
+def _purge_events_before(before: datetime, chunk_size: int, progress: Callable[[int], Any] | None) -> int:
+    """Delete the events that occurred before ``before``; return how many. On PostgreSQL the partitions
+    wholly before it are dropped (instant, no dead rows left for vacuum) and only the rows of the partition
+    it cuts are deleted; elsewhere every row is deleted, in chunks."""
+    events = LearningEvent.objects.filter(occurred_at__lt=before)
+    if not partitions.is_partitioned():
+        return _delete_in_chunks(events, chunk_size, progress)
+    dropped, cut = partitions.drop_partitions_before(before, progress=progress)
+    if cut is None:
+        return dropped
+    in_cut = events if cut.lo is None else events.filter(occurred_at__gte=cut.lo)
+    return dropped + _delete_in_chunks(in_cut, chunk_size, progress)
+
+
 def _delete_in_chunks(queryset, chunk_size: int, progress: Callable[[int], Any] | None) -> int:
-    """Delete ``queryset``'s rows ``chunk_size`` at a time (short transactions, short locks)."""
+    """Delete ``queryset``'s rows ``chunk_size`` at a time (short transactions, short locks). Each chunk is
+    deleted through ``queryset`` itself, so that its conditions (the partition's bounds) still hold."""
     deleted = 0
     while True:
         ids = list(queryset.order_by().values_list("pk", flat=True)[:chunk_size])
         if not ids:
             return deleted
-        count, _ = queryset.model.objects.filter(pk__in=ids).delete()
+        count, _ = queryset.filter(pk__in=ids).delete()
         deleted += count
         if progress is not None:
             progress(count)

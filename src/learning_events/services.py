@@ -11,18 +11,18 @@ import json
 import uuid
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from operator import attrgetter
 from typing import Any
 
 from django.db import IntegrityError, connections, router, transaction
-from django.db.models import JSONField, QuerySet, Value
+from django.db.models import JSONField, Q, QuerySet, Value
 from django.utils import timezone
 
-from . import aggregation, event_types, ingest
+from . import aggregation, event_types, ingest, partitions
 from .conf import app_settings
 from .exceptions import InvalidEvent
-from .models import DirtyDay, LearningEvent, RejectedEvent
+from .models import LearningEvent, RejectedEvent
 from .timezones import time_zones_of
 
 
@@ -59,6 +59,7 @@ def _stage_server_event(
     ``now`` and ``max_context_bytes`` let a bulk caller look the clock and the setting up once.
     """
     context = dict(context or {})
+    stamped = occurred_at is None and event_id is not None
     text, errors = _check_type_and_context(event_type, context, max_context_bytes)
     if occurred_at is not None and timezone.is_naive(occurred_at):
         errors["occurred_at"] = "must be timezone-aware"
@@ -75,15 +76,7 @@ def _stage_server_event(
         raise InvalidEvent(errors, event_type)
     return ingest.StagedEvent(
         event_id, getattr(user, "pk", user), event_type, context, text, getattr(classroom, "pk", classroom),
-        occurred_at or now or timezone.now(),
-    )
-
-
-def _build_event(**fields: Any) -> LearningEvent:
-    staged = _stage_server_event(**fields)
-    return LearningEvent(
-        user_id=staged.user_id, event_type=staged.event_type, context=staged.context,
-        classroom_id=staged.classroom_id, occurred_at=staged.occurred_at, event_id=uuid.UUID(staged.event_id),
+        occurred_at or now or timezone.now(), stamped,
     )
 
 
@@ -99,13 +92,7 @@ def mark_days_dirty(events: Iterable[LearningEvent]) -> None:
 
 def mark_learner_days_dirty(days: Iterable[tuple[int, date]]) -> None:
     """Queue the (user id, local day)s for the periodic rollup (marked now; marking twice is harmless)."""
-    now = timezone.now()
-    DirtyDay.objects.bulk_create(
-        [DirtyDay(user_id=user_id, date=day, marked_at=now) for user_id, day in sorted(set(days))],
-        update_conflicts=True,
-        unique_fields=["user", "date"],
-        update_fields=["marked_at"],
-    )
+    aggregation.mark_dirty(days, timezone.now())
 
 
 def log_event(
@@ -122,11 +109,17 @@ def log_event(
     ``user`` and ``classroom`` are instances or primary keys; ``occurred_at`` defaults to now.
     Raises ``InvalidEvent`` when the type is unknown or the context breaks its schema.
     """
-    event = _build_event(
-        user=user, event_type=event_type, context=context, classroom=classroom,
-        occurred_at=occurred_at, event_id=event_id,
+    staged = _stage_server_event(user=user, event_type=event_type, context=context, classroom=classroom,
+                                 occurred_at=occurred_at, event_id=event_id)
+    event = LearningEvent(
+        user_id=staged.user_id, event_type=staged.event_type, context=staged.context,
+        classroom_id=staged.classroom_id, occurred_at=staged.occurred_at, event_id=uuid.UUID(staged.event_id),
     )
-    with transaction.atomic():
+    with transaction.atomic(using=_db()):
+        connection = connections[_db()]
+        if connection.vendor == "postgresql" and _stored_elsewhere(connection, [staged]):
+            # What the unique index says of a copy in the event's own partition.
+            raise IntegrityError(f"event_id {staged.event_id} is already stored")
         event.save(force_insert=True)
         mark_days_dirty([event])
     return event
@@ -168,24 +161,6 @@ def log_events(events: Iterable[Mapping[str, Any]]) -> int:
         if stored:
             mark_days_dirty(stored)
     return len(stored)
-
-
-def insert_new_events(events: list[LearningEvent]) -> list[LearningEvent]:
-    """Insert the events whose ``event_id`` is not stored yet; return those inserted.
-
-    Repeated ids inside ``events`` are inserted once (the first wins). The events must be valid
-    (``log_event``'s checks); this only stores them, like ``log_events`` does.
-    """
-    now = timezone.now()
-    by_id = {str(e.event_id): e for e in reversed(events)}  # reversed: the first of repeated ids wins
-    staged = [
-        ingest.StagedEvent(str(e.event_id), e.user_id, e.event_type, e.context,
-                           json.dumps(e.context, separators=(",", ":"), ensure_ascii=False),
-                           e.classroom_id, e.occurred_at or now)
-        for e in events
-    ]
-    stored, _ = _insert_new(staged)
-    return [by_id[s.event_id] for s in stored]
 
 
 # --- client batches -------------------------------------------------------------------------------
@@ -374,8 +349,8 @@ def _insert_new(events: list[ingest.StagedEvent]) -> tuple[list[ingest.StagedEve
     """Insert the events whose ``event_id`` is not stored yet. Returns ``(stored, skipped)``.
 
     ``skipped`` holds the events whose id was already stored, or repeats an earlier event of the list.
-    ``created_at`` is the time of the insert. Call inside a transaction. Concurrent calls with the same ids store each id once: the loser of the
-    race waits for the winner's commit and then skips those ids.
+    ``created_at`` is the time of the insert. Call inside a transaction. Concurrent calls with the same ids
+    store each id once: the loser of the race waits for the winner's commit and then skips those ids.
     """
     first: dict[str, ingest.StagedEvent] = {}
     skipped = []
@@ -385,7 +360,11 @@ def _insert_new(events: list[ingest.StagedEvent]) -> tuple[list[ingest.StagedEve
     candidates = list(first.values())
     connection = connections[_db()]
     if connection.vendor == "postgresql":
-        inserted = _copy_insert(connection, candidates)
+        elsewhere = _stored_elsewhere(connection, candidates)
+        if elsewhere:
+            skipped.extend(event for event in candidates if event.event_id in elsewhere)
+            candidates = [event for event in candidates if event.event_id not in elsewhere]
+        inserted = _copy_insert(connection, candidates) if candidates else set()
     else:
         inserted = _portable_insert(candidates)
     if len(inserted) == len(candidates):
@@ -436,7 +415,7 @@ def _staged_insert(connection: Any, events: list[ingest.StagedEvent], created_at
             f"WITH staged AS (DELETE FROM {_STAGING_TABLE} RETURNING *) "
             f"INSERT INTO {_events_table(connection)} ({_copy_columns(connection)}) "
             "SELECT event_id, user_id, event_type, context, classroom_id, occurred_at, %s FROM staged "
-            "ORDER BY event_id ON CONFLICT (event_id) DO NOTHING RETURNING event_id::text",
+            "ORDER BY event_id ON CONFLICT DO NOTHING RETURNING event_id::text",
             [created_at],
         )
         return {row[0] for row in cursor.fetchall()}
@@ -479,17 +458,105 @@ def _split_duplicates(skipped: list[ingest.StagedEvent]
     """``(duplicates, conflicts)`` of events whose id is stored: same user, type, context, classroom or not."""
     if not skipped:
         return [], []
-    ids = list({event.event_id for event in skipped})
-    stored: dict[str, tuple] = {}
-    for start in range(0, len(ids), _LOOKUP_CHUNK):
-        rows = LearningEvent.objects.filter(event_id__in=ids[start:start + _LOOKUP_CHUNK]).values_list(
-            "event_id", "user_id", "event_type", "context", "classroom_id")
-        stored.update((str(event_id), content) for event_id, *content in rows)
+    stored = _stored_rows({event.event_id for event in skipped}, _where_stored(skipped))
     duplicates, conflicts = [], []
     for event in skipped:
         same = stored.get(event.event_id) == [event.user_id, event.event_type, event.context, event.classroom_id]
         (duplicates if same else conflicts).append(event)
     return duplicates, conflicts
+
+
+# --- idempotency across time partitions (PostgreSQL) -----------------------------------------------
+#
+# event_id is unique in each partition (the partition's own unique index), not across them: a copy of an
+# event can lie in a neighbouring partition when its occurred_at differs from the original's. How far
+# apart two copies can be (docs/ingest.md, "Idempotency across partitions"): a client's retry carries its
+# own occurred_at, corrected by the new batch's clock skew, so it moves by the difference in transit time,
+# within the tolerance the acceptance window gives clocks (MAX_FUTURE_SKEW); an event sent with an id but no
+# occurred_at is stamped on arrival, so an earlier copy may lie anywhere in the acceptance window before it.
+
+_DAY_MICROS = 86_400_000_000
+#: The advisory locks (two-key form: this class, then a hash of the event_id) taken for events whose copies
+#: could lie across a partition boundary: "LEID".
+ID_LOCK_CLASS = 0x4C454944
+
+
+def _copy_reach(event: ingest.StagedEvent) -> tuple[int, int]:
+    """``[lo, hi)`` in microseconds since the epoch: where a stored copy of ``event`` may have occurred."""
+    at = aggregation.to_micros(event.occurred_at)
+    skew = app_settings.MAX_FUTURE_SKEW // aggregation.MICROSECOND
+    back = skew + (app_settings.MAX_EVENT_AGE // aggregation.MICROSECOND if event.stamped else 0)
+    return at - back, at + skew + 1
+
+
+def _stored_elsewhere(connection: Any, events: list[ingest.StagedEvent]) -> set[str]:
+    """Make sure the events' days have partitions, and return the ids of ``events`` already stored in
+    another partition than their own (their own partition's unique index refuses the others).
+
+    Only the events whose ``_copy_reach`` crosses a UTC midnight (every partition boundary is one) are
+    looked up: a few near midnight, and those stamped on arrival. Their ids are locked first, a
+    transaction-level advisory lock each, in one order: two transactions storing one event on both sides
+    of a boundary take turns, and the later one finds the earlier one's copy once it has committed.
+    """
+    partitions.ensure_partitions((event.occurred_at for event in events), using=connection.alias)
+    crossing: dict[str, tuple[int, int]] = {}
+    for event in events:
+        lo, hi = _copy_reach(event)
+        if lo // _DAY_MICROS != (hi - 1) // _DAY_MICROS:
+            crossing[event.event_id] = (lo, hi)
+    if not crossing:
+        return set()
+    keys = sorted({int.from_bytes(uuid.UUID(event_id).bytes[:4], "big", signed=True) for event_id in crossing})
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s, k) FROM unnest(%s::int[]) AS k", [ID_LOCK_CLASS, keys])
+    return set(_stored_rows(set(crossing), [_instants(lo, hi) for lo, hi in crossing.values()]))
+
+
+def _where_stored(events: list[ingest.StagedEvent]) -> list[tuple[datetime | None, datetime | None]] | None:
+    """The instants between which the stored copies of ``events`` (skipped as already stored) lie: each
+    one's own partition, whose unique index refused it, and its ``_copy_reach``. None: anywhere (SQLite)."""
+    if connections[_db()].vendor != "postgresql":
+        return None
+    held = partitions.list_partitions()
+    ranges = set()
+    for event in events:
+        ranges.add(_instants(*_copy_reach(event)))
+        ranges.update((p.lo, p.hi) for p in held if p.holds(event.occurred_at))
+    return list(ranges)
+
+
+def _instants(lo: int, hi: int) -> tuple[datetime, datetime]:
+    return aggregation.from_micros(lo), aggregation.from_micros(hi)
+
+
+def _stored_rows(ids: set[str], ranges: list[tuple[datetime | None, datetime | None]] | None
+                 ) -> dict[str, list]:
+    """``{event_id: [user_id, event_type, context, classroom_id]}`` of the stored events among ``ids``,
+    looking only between the ``ranges`` of instants (None: everywhere; a None bound: open on that side), so
+    that the planner reads only the partitions of those ranges."""
+    where = Q()
+    for lo, hi in _merged(ranges or []):
+        where |= Q(**{k: v for k, v in (("occurred_at__gte", lo), ("occurred_at__lt", hi)) if v is not None})
+    ids = sorted(ids)
+    stored: dict[str, list] = {}
+    for start in range(0, len(ids), _LOOKUP_CHUNK):
+        rows = LearningEvent.objects.filter(where, event_id__in=ids[start:start + _LOOKUP_CHUNK]).values_list(
+            "event_id", "user_id", "event_type", "context", "classroom_id")
+        stored.update((str(event_id), content) for event_id, *content in rows)
+    return stored
+
+
+def _merged(ranges: Iterable[tuple[datetime | None, datetime | None]]
+            ) -> list[tuple[datetime | None, datetime | None]]:
+    """The union of ``[lo, hi)`` ranges as disjoint ranges (fewer, simpler conditions for the planner)."""
+    low, high = datetime.min.replace(tzinfo=UTC), datetime.max.replace(tzinfo=UTC)
+    merged: list[list[datetime]] = []
+    for lo, hi in sorted((lo or low, hi or high) for lo, hi in ranges):
+        if merged and lo <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], hi)
+        else:
+            merged.append([lo, hi])
+    return [(None if lo == low else lo, None if hi == high else hi) for lo, hi in merged]
 
 
 # --- one helper per kind of action ----------------------------------------------------------------

@@ -1,8 +1,8 @@
 """Celery entry points of the rollups: thin, primitive arguments, idempotent, safe to retry and to overlap.
 
 The host schedules them (``CELERY_BEAT_SCHEDULE``): ``rollup_dirty_days_task`` every
-``LEARNING_EVENTS_ROLLUP_INTERVAL_SECONDS``, ``rollup_previous_local_day_task`` nightly. Without a
-broker the host runs the same schedule in-process.
+``LEARNING_EVENTS_ROLLUP_INTERVAL_SECONDS``, ``rollup_previous_local_day_task`` nightly,
+``maintain_partitions_task`` hourly. Without a broker the host runs the same schedule in-process.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from datetime import date
 from celery import shared_task
 from django.db import DatabaseError
 
-from . import aggregation
+from . import aggregation, partitions
 
 # A rollup that fails on the database (a deadlock, a lost connection) is retried: each is idempotent.
 _RETRY = {"autoretry_for": (DatabaseError,), "retry_backoff": True, "max_retries": 5, "acks_late": True,
@@ -35,3 +35,9 @@ def rollup_day_task(day: str, user_ids: list[int] | None = None) -> None:
 def rollup_previous_local_day_task() -> None:
     """Nightly: roll up, for every learner active lately, the local day that just ended."""
     aggregation.rollup_previous_local_day()
+
+
+@shared_task(name="learning_events.maintain_partitions", **_RETRY)
+def maintain_partitions_task() -> None:
+    """PostgreSQL: create the event partitions of the coming days (and of the acceptance window) ahead."""
+    partitions.maintain_partitions()
