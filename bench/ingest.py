@@ -152,19 +152,10 @@ def leg_copy(buffers, created_at: datetime) -> float:
     """Seconds to COPY the events into ``bench_copy``, a clone of the events table (one transaction)."""
     from django.db import connection, transaction
 
-    from learning_events.models import LearningEvent
-
-    table = LearningEvent._meta.db_table
-    with connection.cursor() as cursor:
-        cursor.execute("DROP TABLE IF EXISTS bench_copy")
-        cursor.execute(f"CREATE TABLE bench_copy (LIKE {table} INCLUDING ALL)")
-        cursor.execute("SELECT pg_get_constraintdef(oid) FROM pg_constraint WHERE conrelid = %s::regclass "
-                       "AND contype = 'f'", [table])
-        for (definition,) in cursor.fetchall():
-            cursor.execute(f"ALTER TABLE bench_copy ADD {definition}")
     rows = [(e["event_id"], user_id, e["event_type"], json.dumps(e["context"], separators=(",", ":")),
              e["classroom_id"], datetime.fromisoformat(e["occurred_at"]), created_at)
             for user_id, events in buffers for e in events]
+    clone_events_table("bench_copy", {row[5] for row in rows})
     truncate_and_checkpoint("bench_copy")
     started = time.perf_counter()
     with transaction.atomic(), connection.cursor() as cursor:
@@ -177,14 +168,40 @@ def leg_copy(buffers, created_at: datetime) -> float:
     return seconds
 
 
+def clone_events_table(name: str, instants) -> None:
+    """(Re)create ``name`` as the events table is on PostgreSQL: partitioned by UTC day on occurred_at, the
+    same indexes and foreign keys, each partition with its own primary key and unique event_id, one
+    partition for each day of ``instants``. COPY into it is what the physical limit of an insert into the
+    events table is."""
+    from django.db import connection
+
+    from learning_events import partitions
+
+    table = partitions.table()
+    with connection.cursor() as cursor:
+        cursor.execute(f"DROP TABLE IF EXISTS {name}")
+        cursor.execute(f"CREATE TABLE {name} (LIKE {table} INCLUDING ALL) PARTITION BY RANGE (occurred_at)")
+        cursor.execute("SELECT pg_get_constraintdef(oid) FROM pg_constraint WHERE conrelid = %s::regclass "
+                       "AND contype = 'f'", [table])
+        for (definition,) in cursor.fetchall():
+            cursor.execute(f"ALTER TABLE {name} ADD {definition}")
+        for day in sorted({partitions.utc_day(instant) for instant in instants}):
+            part = f"{name}_p{day:%Y%m%d}"
+            cursor.execute(f"CREATE TABLE {part} (LIKE {name})")
+            cursor.execute(f"ALTER TABLE {part} ADD PRIMARY KEY (id), ADD UNIQUE (event_id)")
+            cursor.execute(f"ALTER TABLE {name} ATTACH PARTITION {part} FOR VALUES FROM (%s) TO (%s)",
+                           [partitions.day_start(day), partitions.day_start(day + partitions.DAY)])
+
+
 def leg_bulk(buffers, chunk: int) -> float:
     """Seconds for ``log_events`` to store the events, ``chunk`` per call (one transaction each)."""
-    from learning_events import services
+    from learning_events import partitions, services
 
     items = [{"user": user_id, "event_type": e["event_type"], "context": e["context"],
               "classroom": e["classroom_id"], "occurred_at": datetime.fromisoformat(e["occurred_at"]),
               "event_id": e["event_id"]}
              for user_id, events in buffers for e in events]
+    partitions.ensure_partitions(item["occurred_at"] for item in items)  # as the periodic task keeps them
     truncate_and_checkpoint("learning_events_learningevent", "learning_events_dirtyday")
     started = time.perf_counter()
     stored = sum(services.log_events(items[i:i + chunk]) for i in range(0, len(items), chunk))

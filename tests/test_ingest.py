@@ -252,9 +252,9 @@ def test_one_classroom_lookup_and_one_time_zone_lookup_per_batch(user, room, dja
     events = [event(classroom_id=room.pk, occurred_at="2026-05-01T11:00:00Z") for _ in range(100)]
     body = json.dumps({"events": events}).encode()
     partitions.ensure_partitions([NOW])  # the day's partition exists, as the periodic task makes sure
-    # Classrooms, savepoint, [PostgreSQL: the day's partition looked up, the COPY's savepoint and its release
-    # (COPY is not counted) | SQLite: stored ids, insert], time zones, dirty days, release.
-    with django_assert_num_queries(8 if connection.vendor == "postgresql" else 7):
+    # Classrooms, savepoint, [PostgreSQL: the COPY's savepoint and its release (COPY is not counted) | SQLite:
+    # stored ids, insert], time zones, dirty days, release.
+    with django_assert_num_queries(7):
         result = services.ingest_batch(user=user, body=body, received_at=NOW)
     assert result == {"accepted": 100, "duplicates": 0, "rejected": []}
 

@@ -129,11 +129,14 @@ def ensure_partitions(instants: Iterable[datetime], *, using: str | None = None)
     creates them ahead). Otherwise the creation runs in the caller's transaction (a savepoint of it), or in
     a transaction of its own outside one, serialised with other creators by an advisory lock.
     """
+    return ensure_days({utc_day(instant) for instant in instants}, using=using)
+
+
+def ensure_days(days: Iterable[date], *, using: str | None = None) -> list[str]:
+    """``ensure_partitions`` for UTC days."""
     alias = using or _alias()
-    if not is_partitioned(alias):
-        return []
-    days = {utc_day(instant) for instant in instants}
-    if not days:
+    days = set(days)
+    if not days or not is_partitioned(alias):
         return []
     connection = connections[alias]
     with connection.cursor() as cursor:
@@ -192,6 +195,13 @@ def _create_partition(cursor: Any, connection: Any, name: str, lo: datetime, hi:
     cursor.execute(f"ALTER TABLE {own} ADD CONSTRAINT {quote(name + '_pkey')} PRIMARY KEY (id), "
                    f"ADD CONSTRAINT {quote(name + '_event_id_key')} UNIQUE (event_id)")
     cursor.execute(f"ALTER TABLE {parent} ATTACH PARTITION {own} FOR VALUES FROM (%s) TO (%s)", [lo, hi])
+
+
+def is_missing_partition(error: Exception) -> bool:
+    """Whether ``error`` (a Django ``IntegrityError``) is PostgreSQL refusing a row that no partition takes:
+    "no partition of relation ... found for row" (SQLSTATE 23514; the events table has no CHECK constraint
+    that could raise it otherwise)."""
+    return getattr(error.__cause__, "sqlstate", None) == "23514"
 
 
 def window_days(today: date) -> list[date]:

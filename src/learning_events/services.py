@@ -115,14 +115,24 @@ def log_event(
         user_id=staged.user_id, event_type=staged.event_type, context=staged.context,
         classroom_id=staged.classroom_id, occurred_at=staged.occurred_at, event_id=uuid.UUID(staged.event_id),
     )
-    with transaction.atomic(using=_db()):
-        connection = connections[_db()]
+    connection = connections[_db()]
+    try:
+        _store_one(connection, staged, event)
+    except IntegrityError as exc:
+        if not partitions.is_missing_partition(exc):
+            raise
+        partitions.ensure_partitions([event.occurred_at])  # a day without a partition yet: once, then again
+        _store_one(connection, staged, event)
+    return event
+
+
+def _store_one(connection: Any, staged: ingest.StagedEvent, event: LearningEvent) -> None:
+    with transaction.atomic(using=connection.alias):
         if connection.vendor == "postgresql" and _stored_elsewhere(connection, [staged]):
             # What the unique index says of a copy in the event's own partition.
             raise IntegrityError(f"event_id {staged.event_id} is already stored")
         event.save(force_insert=True)
         mark_days_dirty([event])
-    return event
 
 
 def log_word_practice(user: Any, word_id: int, correct: bool, classroom: Any = None, **kw: Any) -> LearningEvent:
@@ -383,26 +393,32 @@ def _copy_insert(connection: Any, events: list[ingest.StagedEvent]) -> set[str]:
 
     Rows go in ``event_id`` order on both paths, so that two transactions inserting the same ids lock them
     in the same order (no deadlock): the later one waits for the earlier one's commit, then its COPY fails
-    and its fallback skips those ids.
+    and its fallback skips those ids. An event of a day that has no partition yet fails the COPY too: the
+    partitions are created and the COPY runs again (no look-up of the partitions before, on the common path).
     """
     events = sorted(events, key=attrgetter("event_id"))
     created_at = timezone.now()
-    try:
-        with transaction.atomic(using=connection.alias), connection.cursor() as cursor, \
-                connection.wrap_database_errors:
-            with cursor.cursor.copy(f"COPY {_events_table(connection)} ({_copy_columns(connection)}) FROM STDIN"
-                                    ) as copy:
-                write_row = copy.write_row
-                for event in events:
-                    write_row((event.event_id, event.user_id, event.event_type, event.context_json,
-                               event.classroom_id, event.occurred_at, created_at))
-        return {event.event_id for event in events}
-    except IntegrityError:
-        return _staged_insert(connection, events, created_at)
+    for attempt in (1, 2):
+        try:
+            with transaction.atomic(using=connection.alias), connection.cursor() as cursor, \
+                    connection.wrap_database_errors:
+                with cursor.cursor.copy(f"COPY {_events_table(connection)} ({_copy_columns(connection)}) "
+                                        "FROM STDIN") as copy:
+                    write_row = copy.write_row
+                    for event in events:
+                        write_row((event.event_id, event.user_id, event.event_type, event.context_json,
+                                   event.classroom_id, event.occurred_at, created_at))
+            return {event.event_id for event in events}
+        except IntegrityError as exc:
+            if not partitions.is_missing_partition(exc) or attempt == 2:
+                break
+            partitions.ensure_partitions(event.occurred_at for event in events)
+    return _staged_insert(connection, events, created_at)
 
 
 def _staged_insert(connection: Any, events: list[ingest.StagedEvent], created_at: datetime) -> set[str]:
     """COPY into the staging table, then insert the rows whose id is not stored yet; returns their ids."""
+    partitions.ensure_partitions(event.occurred_at for event in events)  # the COPY may have stopped before a missing one
     with connection.cursor() as cursor:
         cursor.execute(_STAGING_DDL)
         with cursor.cursor.copy(f"COPY {_STAGING_TABLE} (event_id, user_id, event_type, context, classroom_id, "
@@ -475,7 +491,6 @@ def _split_duplicates(skipped: list[ingest.StagedEvent]
 # within the tolerance the acceptance window gives clocks (MAX_FUTURE_SKEW); an event sent with an id but no
 # occurred_at is stamped on arrival, so an earlier copy may lie anywhere in the acceptance window before it.
 
-_DAY_MICROS = 86_400_000_000
 #: The advisory locks (two-key form: this class, then a hash of the event_id) taken for events whose copies
 #: could lie across a partition boundary: "LEID".
 ID_LOCK_CLASS = 0x4C454944
@@ -490,26 +505,32 @@ def _copy_reach(event: ingest.StagedEvent) -> tuple[int, int]:
 
 
 def _stored_elsewhere(connection: Any, events: list[ingest.StagedEvent]) -> set[str]:
-    """Make sure the events' days have partitions, and return the ids of ``events`` already stored in
-    another partition than their own (their own partition's unique index refuses the others).
+    """The ids of ``events`` already stored in another partition than their own (their own partition's
+    unique index refuses the others).
 
     Only the events whose ``_copy_reach`` crosses a UTC midnight (every partition boundary is one) are
     looked up: a few near midnight, and those stamped on arrival. Their ids are locked first, a
     transaction-level advisory lock each, in one order: two transactions storing one event on both sides
     of a boundary take turns, and the later one finds the earlier one's copy once it has committed.
     """
-    partitions.ensure_partitions((event.occurred_at for event in events), using=connection.alias)
-    crossing: dict[str, tuple[int, int]] = {}
+    # One pass, in whole seconds of the UTC day: this runs for every event stored.
+    skew = int(app_settings.MAX_FUTURE_SKEW.total_seconds())
+    last = 86_400 - skew
+    crossing = []
     for event in events:
-        lo, hi = _copy_reach(event)
-        if lo // _DAY_MICROS != (hi - 1) // _DAY_MICROS:
-            crossing[event.event_id] = (lo, hi)
+        at = event.occurred_at
+        if at.tzinfo is not UTC:
+            at = at.astimezone(UTC)
+        second = at.hour * 3600 + at.minute * 60 + at.second
+        if event.stamped or second < skew or second >= last:
+            crossing.append(event)
     if not crossing:
         return set()
-    keys = sorted({int.from_bytes(uuid.UUID(event_id).bytes[:4], "big", signed=True) for event_id in crossing})
+    keys = sorted({int.from_bytes(uuid.UUID(event.event_id).bytes[:4], "big", signed=True) for event in crossing})
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_advisory_xact_lock(%s, k) FROM unnest(%s::int[]) AS k", [ID_LOCK_CLASS, keys])
-    return set(_stored_rows(set(crossing), [_instants(lo, hi) for lo, hi in crossing.values()]))
+    return set(_stored_rows({event.event_id for event in crossing},
+                            [_instants(*_copy_reach(event)) for event in crossing]))
 
 
 def _where_stored(events: list[ingest.StagedEvent]) -> list[tuple[datetime | None, datetime | None]] | None:
