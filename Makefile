@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 MANAGE := $(PY) school/manage.py
 
-.PHONY: run test test-pipeline test-school lint install bench-ingest bench-rollup
+.PHONY: run test test-pipeline test-school lint install bench-ingest bench-rollup bench-scale
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -34,3 +34,9 @@ bench-ingest: install
 # Rollup benchmark on PostgreSQL (DATABASE_URL, default postgres://postgres@127.0.0.1:5432/learning_events_bench_rollup).
 bench-rollup: install
 	$(PY) bench/rollup.py
+
+# Scale benchmark on PostgreSQL: a day's ingest, rollup and export with an empty store vs 20,000,000 events of
+# history, and a purge of two months (DATABASE_URL names the server and the databases' prefix, default
+# postgres://postgres@127.0.0.1:5432/learning_events_bench_scale: two databases, _empty and _history).
+bench-scale: install
+	$(PY) bench/scale.py

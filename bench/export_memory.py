@@ -22,6 +22,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from datetime import date, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -39,6 +40,7 @@ def fill(refill: bool) -> None:
     from django.contrib.auth import get_user_model
     from django.db import connection, transaction
 
+    from learning_events import partitions
     from learning_events.models import LearningEvent
     from school.classrooms.models import Classroom
     from school.vocabulary.models import Word
@@ -59,6 +61,8 @@ def fill(refill: bool) -> None:
             for n in range(CLASSROOMS))
         words = Word.objects.bulk_create(
             Word(text=f"w{n}", translation=f"t{n}", language=("es", "fr")[n % 2]) for n in range(WORDS))
+        first = date.fromisoformat(FIRST_DAY)
+        partitions.ensure_days(first + timedelta(days=n) for n in range(DAYS))
         with connection.cursor() as cursor:
             # Event i: learner i % 1000 at 00:00 + i * 864 ms (100k a UTC day); 70% graded word answers.
             cursor.execute(

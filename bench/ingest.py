@@ -1,11 +1,16 @@
-"""Ingest benchmark: the same synthetic events loaded three ways on PostgreSQL, with events/s and ratios.
+"""Ingest benchmark: the same synthetic events loaded several ways on PostgreSQL, with events/s and ratios.
 
-1. ``COPY``: raw psycopg COPY of ready-made rows into a table identical to the events table (same
-   columns, indexes, unique and foreign keys): the physical limit of this database on this machine.
-2. ``bulk``: ``learning_events.services.log_events`` (the server's bulk form), one call per chunk.
-3. ``HTTP``: ``POST /api/v1/events/batch/`` served by gunicorn (sync workers) to concurrent clients,
+1. ``COPY``: raw psycopg COPY of ready-made rows into a table identical to the events table (partitioned
+   by day like it, the same indexes, each partition's own primary key and unique ``event_id``, the same
+   foreign keys): the physical limit of this database on this machine.
+2. ``bulk``: ``learning_events.services.log_events`` (the server's bulk form), one call per chunk, each
+   learner's buffer in turn (a call holds one learner's events, or a few learners').
+3. ``bulk, spread``: the same, all buffers in time order, so that each call holds events of as many
+   learners as it has events (``--spread-chunks``, default 500 and 5,000 events a call).
+4. ``HTTP``: ``POST /api/v1/events/batch/`` served by gunicorn (sync workers) to concurrent clients,
    each request one learner's buffer of up to ``--batch`` events, token-authenticated.
 
+The COPY and bulk legs take turns for ``--repeat`` rounds (medians compared); HTTP runs once.
 Each leg starts from an empty (truncated) table, after a CHECKPOINT. Only client-observable types are
 used in all three legs, so they load the very same events (the batch endpoint refuses server-graded
 types); ``--server-mix`` adds a fourth line: bulk with the realistic server mix (word and exam answers
@@ -25,6 +30,7 @@ import json
 import os
 import random
 import socket
+import statistics
 import subprocess
 import sys
 import threading
@@ -70,6 +76,10 @@ def ensure_learners(count: int) -> tuple[list[int], dict[int, str], dict[int, in
         Membership.objects.bulk_create(
             [Membership(classroom=rooms[(existing + k) // LEARNERS_PER_CLASSROOM], student=u)
              for k, u in enumerate(users)], batch_size=2000)
+        from django.db import connection
+
+        with connection.cursor() as cursor:  # statistics, as a live database has them
+            cursor.execute("ANALYZE")
         print(f"created {len(users)} bench learners in {time.perf_counter() - t0:.1f}s")
     learners = list(User.objects.filter(username__startswith="bench-learner-").order_by("id")
                     .values_list("id", flat=True)[:count])
@@ -193,14 +203,17 @@ def clone_events_table(name: str, instants) -> None:
                            [partitions.day_start(day), partitions.day_start(day + partitions.DAY)])
 
 
-def leg_bulk(buffers, chunk: int) -> float:
-    """Seconds for ``log_events`` to store the events, ``chunk`` per call (one transaction each)."""
+def leg_bulk(buffers, chunk: int, *, spread: bool = False) -> float:
+    """Seconds for ``log_events`` to store the events, ``chunk`` per call (one transaction each): each
+    learner's buffer in turn, or, ``spread``, all of them in time order (each call holds many learners)."""
     from learning_events import partitions, services
 
     items = [{"user": user_id, "event_type": e["event_type"], "context": e["context"],
               "classroom": e["classroom_id"], "occurred_at": datetime.fromisoformat(e["occurred_at"]),
               "event_id": e["event_id"]}
              for user_id, events in buffers for e in events]
+    if spread:
+        items.sort(key=lambda item: item["occurred_at"])
     partitions.ensure_partitions(item["occurred_at"] for item in items)  # as the periodic task keeps them
     truncate_and_checkpoint("learning_events_learningevent", "learning_events_dirtyday")
     started = time.perf_counter()
@@ -305,6 +318,10 @@ def main() -> None:
                         help="Events in each learner's buffer (default: events / learners).")
     parser.add_argument("--batch", type=int, default=500, help="Events per HTTP request at most (default 500).")
     parser.add_argument("--bulk-chunk", type=int, default=500, help="Events per log_events call (default 500).")
+    parser.add_argument("--spread-chunks", default="500,5000",
+                        help="Events per log_events call of the spread legs, comma-separated (default 500,5000).")
+    parser.add_argument("--repeat", type=int, default=3,
+                        help="Rounds of the COPY and bulk legs, taking turns (default 3); HTTP runs once.")
     parser.add_argument("--workers", type=int, default=3, help="gunicorn sync workers (default 3).")
     parser.add_argument("--clients", type=int, default=4, help="Concurrent HTTP clients (default 4).")
     parser.add_argument("--server-mix", action="store_true",
@@ -314,6 +331,7 @@ def main() -> None:
     if not url.startswith("postgres"):
         parser.error(f"DATABASE_URL must be PostgreSQL, not {url!r}")
     per_learner = args.per_learner or max(1, args.events // args.learners)
+    spread_chunks = [int(size) for size in args.spread_chunks.split(",") if size]
 
     ensure_postgres_database(url)
     setup_django(url)
@@ -323,15 +341,23 @@ def main() -> None:
     total = sum(len(events) for _, events in buffers)
     print(f"{total} client events of {len(buffers)} learners ({per_learner} each; {len(learners)} bench learners), "
           f"HTTP: batches of <= {args.batch}, {args.workers} gunicorn sync workers, {args.clients} clients; "
-          f"bulk: log_events per {args.bulk_chunk} events")
+          f"bulk: log_events per {args.bulk_chunk} events, each learner's buffer in turn; spread: all buffers "
+          f"in time order, per {', '.join(map(str, spread_chunks))} events; {args.repeat} rounds")
 
-    results = {"COPY": leg_copy(buffers, now), "bulk": leg_bulk(buffers, args.bulk_chunk),
-               "HTTP": leg_http(buffers, tokens, url, batch=args.batch, workers=args.workers, clients=args.clients)}
-    copy_rate = total / results["COPY"]
-    print(f"{'path':<26}{'seconds':>9}{'events/s':>12}{'x COPY':>9}")
-    for name, seconds in results.items():
-        rate = total / seconds
-        print(f"{name:<26}{seconds:>9.2f}{rate:>12,.0f}{rate / copy_rate:>9.2f}")
+    legs = {"COPY": lambda: leg_copy(buffers, now), "bulk": lambda: leg_bulk(buffers, args.bulk_chunk)}
+    for size in spread_chunks:
+        legs[f"bulk, spread, per {size}"] = lambda size=size: leg_bulk(buffers, size, spread=True)
+    runs: dict[str, list[float]] = {name: [] for name in legs}
+    for _ in range(args.repeat):  # taking turns: a slow spell of this shared machine hits every leg alike
+        for name, leg in legs.items():
+            runs[name].append(leg())
+    runs["HTTP"] = [leg_http(buffers, tokens, url, batch=args.batch, workers=args.workers, clients=args.clients)]
+    copy_rate = total / statistics.median(runs["COPY"])
+    print(f"{'path':<26}{'median s':>9}{'events/s':>12}{'x COPY':>9}   runs (s)")
+    for name, seconds in runs.items():
+        rate = total / statistics.median(seconds)
+        print(f"{name:<26}{statistics.median(seconds):>9.2f}{rate:>12,.0f}{rate / copy_rate:>9.2f}   "
+              f"{', '.join(f'{s:.2f}' for s in seconds)}")
     if args.server_mix:
         mix = make_buffers(server_events, learners, rooms, per_learner, args.events, now, seed=2)
         copy_seconds, bulk_seconds = leg_copy(mix, now), leg_bulk(mix, args.bulk_chunk)

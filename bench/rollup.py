@@ -33,7 +33,7 @@ import os
 import statistics
 import sys
 import time
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -54,6 +54,7 @@ def generate(learners: int) -> None:
     """(Re)create the bench people, classrooms and the day's events, unless they are already there."""
     from django.db import connection
 
+    from learning_events import partitions
     from learning_events.models import LearningEvent
 
     expected = learners * EVENTS_PER_LEARNER
@@ -89,6 +90,7 @@ def generate(learners: int) -> None:
             SELECT 1 + (n - 1) / %s, n, now() FROM generate_series(1, %s) AS n""", [PER_CLASSROOM, learners])
         for table in ("auth_user", "classrooms_classroom"):
             cursor.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT MAX(id) FROM {table}))")
+        partitions.ensure_days([DAY + timedelta(days=n) for n in (-1, 0, 1)])  # the events' days, in any zone
         # Each learner's local midnight, computed by PostgreSQL from their profile's zone.
         learner_days = f"""
             SELECT p.user_id AS u, 1 + (p.user_id - 1) / {PER_CLASSROOM} AS room,

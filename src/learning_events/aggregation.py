@@ -409,6 +409,18 @@ class _Dialect:
         adapt = self.connection.ops.adapt_datetimefield_value
         return f"AND e.occurred_at >= '{adapt(lo)}' AND e.occurred_at < '{adapt(hi)}'"
 
+    def delete_learner_days(self, table: str) -> str:
+        """Delete the rows of ``table`` (keyed by learner and day) of the recomputed learner-days that were
+        rolled up before (``_STORED_SQL``: none, for a fresh day). On
+        PostgreSQL, one probe of its (user_id, date) index per learner-day, forced by a LATERAL subquery kept
+        apart (OFFSET 0): planned as a join, it was a hash join over the whole table, whose cost grew with
+        the history the table holds (1.9 s over 16 million rows for a fresh day, which has no rows to
+        delete). SQLite probes the index by itself."""
+        if self.postgres:
+            return (f"DELETE FROM {table} WHERE ctid = ANY(ARRAY(SELECT r.ctid FROM le_rollup_stored w CROSS JOIN "
+                    f"LATERAL (SELECT ctid FROM {table} x WHERE x.user_id = w.user_id AND x.date = w.day OFFSET 0) r))")
+        return f"DELETE FROM {table} WHERE (user_id, date) IN (SELECT user_id, day FROM le_rollup_stored)"
+
     @property
     def fence(self) -> str:
         """Ends a subquery so that its columns are computed once, where the events are scanned: PostgreSQL
@@ -481,7 +493,7 @@ def _tables(connection: Any) -> dict[str, str]:
 # The tables of one rollup, created and dropped inside its transaction (temporary ones, but for the pairs,
 # windows and tallies on PostgreSQL: _Dialect.scanned_table).
 _TEMP_TABLES = ("le_rollup_pairs", "le_rollup_scope", "le_rollup_windows", "le_rollup_tallies", "le_rollup_edges",
-                "le_rollup_figures")
+                "le_rollup_figures", "le_rollup_stored")
 
 
 def _rollup(pairs: set[tuple[int, date]], *,
@@ -564,10 +576,14 @@ def _rollup_in_transaction(cursor: Any, dialect: _Dialect, pairs: set[tuple[int,
     ))
     dialect.analyze(cursor, "le_rollup_tallies (user_id, day, classroom_id, word_id)")  # the keys: half the time
     cursor.execute(_FIGURES_SQL)
-    # 4. Replace the rows of every recomputed scope.
+    # 4. Replace the rows of every recomputed scope. Only learner-days rolled up before can have rows to delete:
+    #    a learner's word and classroom rows of a day are written with (and deleted with) their day's row.
+    cursor.execute(_STORED_SQL.format(**tables, fence=dialect.fence))
     stamp = timezone.now()
+    deletions = {f"delete_{key}": dialect.delete_learner_days(tables[key])
+                 for key in ("learner_word", "learner", "learner_room")}
     for statement in _WRITE_SQL:
-        statement = statement.format(**tables)
+        statement = statement.format(**tables, **deletions)
         cursor.execute(statement, [stamp] if statement.lstrip().startswith("INSERT") else None)
     cursor.execute("SELECT COUNT(*) FROM le_rollup_scope")
     classroom_days = cursor.fetchone()[0]
@@ -840,6 +856,14 @@ _SUMS = """
 _COLUMNS = ("words_practiced, words_correct, words_incorrect, accuracy, exam_answers, exam_correct, "
             "exam_accuracy, content_viewed, content_completed, games_completed, sessions")
 
+# The recomputed learner-days that have a stored row, each found by one probe of the learner-day key (OFFSET 0
+# keeps the probe a per-row subquery on PostgreSQL, never a hash join over the whole table).
+_STORED_SQL = """
+CREATE TEMPORARY TABLE le_rollup_stored AS
+SELECT w.user_id, w.day FROM le_rollup_windows w
+WHERE EXISTS (SELECT 1 FROM {learner} x WHERE x.user_id = w.user_id AND x.date = w.day {fence})
+"""
+
 # Each rollup is replaced scope by scope: delete every row of the recomputed (learner, day)s or (classroom,
 # day)s, then insert the new rows with a plain INSERT (the rollup lock serialises writers, so nothing can
 # insert the same keys meanwhile). Rows no event supports any more are gone with the rest; a fresh day,
@@ -851,9 +875,7 @@ _COLUMNS = ("words_practiced, words_correct, words_incorrect, accuracy, exam_ans
 # on 400,000 rows), and the sorted rows are grouped as they stream, without a table of their own.
 _WRITE_SQL = (
     # Learner-word days.
-    """
-DELETE FROM {learner_word} WHERE (user_id, date) IN (SELECT user_id, day FROM le_rollup_windows)
-""",
+    "{delete_learner_word}",
     """
 INSERT INTO {learner_word} (user_id, date, word_id, attempts, correct, first_seen, last_seen, last_correct,
                             updated_at)
@@ -874,26 +896,21 @@ FROM le_rollup_tallies x JOIN le_rollup_scope s ON s.classroom_id = x.classroom_
 WHERE x.word_id IS NOT NULL
 GROUP BY x.classroom_id, x.day, x.word_id
 """,
-    # Learner days: unique words are distinct across the learner's classrooms: their learner-word rows.
-    """
-DELETE FROM {learner} WHERE id IN (
-  SELECT x.id FROM le_rollup_windows w JOIN {learner} x ON x.user_id = w.user_id AND x.date = w.day)
-""",
+    # Learner days: unique words are distinct across the learner's classrooms, as their learner-word rows
+    # are: counted from the tallies (reading those rows back would probe the learner-word table's key once per
+    # learner, all over an index as large as the history).
+    "{delete_learner}",
     f"""
 INSERT INTO {{learner}} (user_id, date, {_COLUMNS}, unique_words, time_spent, updated_at)
 SELECT f.user_id, f.day, {_SUMS}, COALESCE(MAX(u.words), 0), MAX(f.learner_time_spent), %s
 FROM le_rollup_figures f
-LEFT JOIN (SELECT x.user_id, x.date, COUNT(*) AS words
-           FROM le_rollup_windows w JOIN {{learner_word}} x ON x.user_id = w.user_id AND x.date = w.day
-           GROUP BY x.user_id, x.date) u
-  ON u.user_id = f.user_id AND u.date = f.day
+LEFT JOIN (SELECT user_id, day, COUNT(DISTINCT word_id) AS words
+           FROM le_rollup_tallies WHERE word_id IS NOT NULL GROUP BY user_id, day) u
+  ON u.user_id = f.user_id AND u.day = f.day
 GROUP BY f.user_id, f.day
 """,
     # Learner days in each classroom.
-    """
-DELETE FROM {learner_room} WHERE id IN (
-  SELECT x.id FROM le_rollup_windows w JOIN {learner_room} x ON x.user_id = w.user_id AND x.date = w.day)
-""",
+    "{delete_learner_room}",
     f"""
 INSERT INTO {{learner_room}} (user_id, classroom_id, date, {_COLUMNS}, unique_words, time_spent, updated_at)
 SELECT f.user_id, f.classroom_id, f.day, {_SUMS}, SUM(f.unique_words), SUM(f.time_spent), %s
