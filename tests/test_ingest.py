@@ -315,16 +315,25 @@ def test_log_events_inside_one_transaction_twice_uses_the_staging_table_twice(us
 def test_the_same_batch_at_the_same_moment_is_stored_once(user):
     if connection.vendor != "postgresql":
         pytest.skip("PostgreSQL only: SQLite serialises writers, two transactions never insert at the same moment")
+    body = json.dumps({"events": [event() for _ in range(200)]}).encode()
+    results = race(user, body, body)
+    assert results == {"first": {"accepted": 200, "duplicates": 0, "rejected": []},
+                       "second": {"accepted": 0, "duplicates": 200, "rejected": []}}
+    assert (LearningEvent.objects.count(), RejectedEvent.objects.count()) == (200, 0)
+
+
+def race(user, first_body: bytes, second_body: bytes, received_at=None) -> dict:
+    """Ingest ``first_body`` and hold its transaction open; meanwhile ingest ``second_body``, which must wait
+    for it; then let the first commit. Returns both answers (``{"first": ..., "second": ...}``)."""
     from django.db import transaction
 
-    body = json.dumps({"events": [event() for _ in range(200)]}).encode()
     first_inserted, commit_first, second_done = threading.Event(), threading.Event(), threading.Event()
     results, failures = {}, []
 
     def first() -> None:  # stores the batch, then holds its transaction open until told to commit
         try:
             with transaction.atomic():
-                results["first"] = services.ingest_batch(user=user, body=body)
+                results["first"] = services.ingest_batch(user=user, body=first_body, received_at=received_at)
                 first_inserted.set()
                 commit_first.wait(10)
         except Exception as exc:  # an assertion inside a thread would be lost: collected and checked below
@@ -333,9 +342,9 @@ def test_the_same_batch_at_the_same_moment_is_stored_once(user):
             first_inserted.set()
             connections.close_all()
 
-    def second() -> None:  # the same batch while the first is uncommitted: must wait, then count duplicates
+    def second() -> None:  # while the first is uncommitted: must wait, then count duplicates
         try:
-            results["second"] = services.ingest_batch(user=user, body=body)
+            results["second"] = services.ingest_batch(user=user, body=second_body, received_at=received_at)
         except Exception as exc:
             failures.append(exc)
         finally:
@@ -351,9 +360,7 @@ def test_the_same_batch_at_the_same_moment_is_stored_once(user):
     for thread in threads:
         thread.join(10)
     assert failures == []
-    assert results == {"first": {"accepted": 200, "duplicates": 0, "rejected": []},
-                       "second": {"accepted": 0, "duplicates": 200, "rejected": []}}
-    assert (LearningEvent.objects.count(), RejectedEvent.objects.count()) == (200, 0)
+    return results
 
 
 def test_a_nul_in_an_unknown_field_name_is_rejected_and_its_dead_letter_kept(user):
@@ -443,47 +450,12 @@ def test_server_code_skips_and_refuses_an_id_stored_across_the_boundary(user):
 def test_concurrent_replays_on_both_sides_of_the_boundary_store_the_event_once(user, first_side):
     if connection.vendor != "postgresql":
         pytest.skip("PostgreSQL only: SQLite serialises writers, two transactions never insert at the same moment")
-    from django.db import transaction
-
     # The same 50 events, as two batches whose clock-skew corrections differ by a second: one copy of each
     # falls before midnight, the other after, so no unique index sees both.
     events = [event(occurred_at=(MIDNIGHT - datetime.timedelta(milliseconds=500)).isoformat()) for _ in range(50)]
     early, late = (batch(events, MIDNIGHT), batch(events, MIDNIGHT - datetime.timedelta(seconds=1)))
-    bodies = (early, late) if first_side == "before" else (late, early)
-    first_inserted, commit_first, second_done = threading.Event(), threading.Event(), threading.Event()
-    results, failures = {}, []
-
-    def first() -> None:
-        try:
-            with transaction.atomic():
-                results["first"] = services.ingest_batch(user=user, body=bodies[0], received_at=MIDNIGHT)
-                first_inserted.set()
-                commit_first.wait(10)
-        except Exception as exc:  # collected and checked below
-            failures.append(exc)
-        finally:
-            first_inserted.set()
-            connections.close_all()
-
-    def second() -> None:
-        try:
-            results["second"] = services.ingest_batch(user=user, body=bodies[1], received_at=MIDNIGHT)
-        except Exception as exc:
-            failures.append(exc)
-        finally:
-            second_done.set()
-            connections.close_all()
-
     partitions.ensure_partitions([MIDNIGHT - datetime.timedelta(days=1), MIDNIGHT])
-    threads = [threading.Thread(target=first), threading.Thread(target=second)]
-    threads[0].start()
-    assert first_inserted.wait(10)
-    threads[1].start()
-    assert not second_done.wait(1)  # waits for the first transaction, on the other side of midnight
-    commit_first.set()
-    for thread in threads:
-        thread.join(10)
-    assert failures == []
+    results = race(user, *((early, late) if first_side == "before" else (late, early)), received_at=MIDNIGHT)
     assert results == {"first": {"accepted": 50, "duplicates": 0, "rejected": []},
                        "second": {"accepted": 0, "duplicates": 50, "rejected": []}}
     occurred = set(LearningEvent.objects.values_list("occurred_at", flat=True))
