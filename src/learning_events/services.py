@@ -513,24 +513,25 @@ def _stored_elsewhere(connection: Any, events: list[ingest.StagedEvent]) -> set[
     transaction-level advisory lock each, in one order: two transactions storing one event on both sides
     of a boundary take turns, and the later one finds the earlier one's copy once it has committed.
     """
-    # One pass, in whole seconds of the UTC day: this runs for every event stored.
-    skew = int(app_settings.MAX_FUTURE_SKEW.total_seconds())
+    # One pass, in seconds of the UTC day (this runs for every event stored), a second wider on each side than
+    # the reach: a float timestamp may round up to the next second.
+    skew = int(app_settings.MAX_FUTURE_SKEW.total_seconds()) + 1
     last = 86_400 - skew
-    crossing = []
-    for event in events:
-        at = event.occurred_at
-        if at.tzinfo is not UTC:
-            at = at.astimezone(UTC)
-        second = at.hour * 3600 + at.minute * 60 + at.second
-        if event.stamped or second < skew or second >= last:
-            crossing.append(event)
+    crossing = [event for event in events
+                if event.stamped or not skew <= event.occurred_at.timestamp() % 86_400 < last]
     if not crossing:
         return set()
     keys = sorted({int.from_bytes(uuid.UUID(event.event_id).bytes[:4], "big", signed=True) for event in crossing})
+    ranges = _merged(_instants(*_copy_reach(event)) for event in crossing)
+    # Written out rather than through the ORM: this runs for most batches that span a midnight, and compiling
+    # the query cost more than running it.
+    within = " OR ".join("(occurred_at >= %s AND occurred_at < %s)" for _ in ranges)
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_advisory_xact_lock(%s, k) FROM unnest(%s::int[]) AS k", [ID_LOCK_CLASS, keys])
-    return set(_stored_rows({event.event_id for event in crossing},
-                            [_instants(*_copy_reach(event)) for event in crossing]))
+        cursor.execute(f"SELECT event_id::text FROM {_events_table(connection)} "
+                       f"WHERE event_id = ANY(%s::uuid[]) AND ({within})",
+                       [[event.event_id for event in crossing], *(bound for lo_hi in ranges for bound in lo_hi)])
+        return {row[0] for row in cursor.fetchall()}
 
 
 def _where_stored(events: list[ingest.StagedEvent]) -> list[tuple[datetime | None, datetime | None]] | None:
