@@ -7,6 +7,7 @@ import uuid
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
+from django.core.management import call_command
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
@@ -29,12 +30,14 @@ def postgres_only():
         pytest.skip("time partitions are PostgreSQL's; SQLite keeps a plain table (see the first test)")
 
 
-def test_on_sqlite_the_events_are_a_plain_table_and_partition_upkeep_does_nothing(user):
+def test_on_sqlite_the_events_are_a_plain_table_and_partition_upkeep_does_nothing(user, capsys):
     if connection.vendor == "postgresql":
         pytest.skip("PostgreSQL partitions its events (the other tests of this module)")
     assert partitions.ensure_partitions([noon(DAY)]) == []
     assert partitions.maintain_partitions() == partitions.Maintenance(created=[], partitions=0, lock_slots=0)
     tasks.maintain_partitions_task.delay()
+    call_command("maintain_partitions")
+    assert capsys.readouterr().out == "The events are a plain table on this database (SQLite): nothing to do.\n"
     assert services.log_events([event(user, "word_correct", noon(DAY), word_id=1)]) == 1
 
 
@@ -52,6 +55,21 @@ def test_the_periodic_task_creates_the_acceptance_window_and_the_days_ahead():
     held = {p.name: (p.lo, p.hi) for p in partitions.list_partitions()}
     assert held[partitions.partition_name(date(2031, 6, 15))] == (datetime(2031, 6, 15, tzinfo=UTC),
                                                                   datetime(2031, 6, 16, tzinfo=UTC))
+
+
+def test_the_task_and_the_command_keep_the_days_ahead(capsys):
+    postgres_only()
+    ahead = datetime.now(UTC).date() + timedelta(days=7)
+    with connection.cursor() as cursor:
+        cursor.execute(f"DROP TABLE {partitions.partition_name(ahead)}")  # as if the task had not run for a week
+    tasks.maintain_partitions_task.delay()
+    assert partitions.partition_name(ahead) in {p.name for p in partitions.list_partitions()}
+
+    call_command("maintain_partitions", "--list")
+    out = capsys.readouterr().out
+    assert out.startswith(f"Created 0 partition(s). The events table has {len(partitions.list_partitions())} "
+                          "partition(s).\n")
+    assert f"{partitions.partition_name(ahead)}: {ahead:%Y-%m-%d} 00:00 to {ahead + timedelta(days=1):%Y-%m-%d} 00:00 UTC" in out
 
 
 def test_a_new_partition_has_the_events_tables_indexes_its_own_keys_and_foreign_keys():

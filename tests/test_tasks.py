@@ -19,6 +19,7 @@ AT = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)
     (tasks.rollup_dirty_days_task, "learning_events.rollup_dirty_days"),
     (tasks.rollup_day_task, "learning_events.rollup_day"),
     (tasks.rollup_previous_local_day_task, "learning_events.rollup_previous_local_day"),
+    (tasks.maintain_partitions_task, "learning_events.maintain_partitions"),
 ])
 def test_tasks_are_named_acked_late_and_retried_on_database_errors(task, name):
     assert (task.name, task.acks_late, task.autoretry_for, task.max_retries, task.ignore_result) == (
