@@ -248,6 +248,21 @@ def test_rolling_up_twice_gives_the_same_rows(make_user, room):
     assert first == recompute([u.pk for u in learners], [DAY])
 
 
+def test_a_learner_day_whose_own_row_was_deleted_by_hand_still_rolls_up(make_user, room):
+    # Its word and classroom rows are left behind: the rollup meets them, and deletes by every learner-day.
+    learners = [make_user(), make_user()]
+    for learner in learners:
+        log(*session(learner, str(uuid.uuid4()), [0, 3, 6], room))
+    aggregation.rollup_day(DAY)
+    first = stored()
+    LearnerDailyStats.objects.filter(user=learners[0]).delete()
+    assert LearnerWordDailyStats.objects.filter(user=learners[0]).exists()
+
+    assert aggregation.rollup_day(DAY, [learners[0].pk]) == aggregation.RollupSummary(learner_days=2,
+                                                                                      classroom_days=1)
+    assert stored() == first == recompute([u.pk for u in learners], [DAY])
+
+
 def test_a_day_rolls_up_in_a_fixed_number_of_queries_whatever_the_number_of_learners(make_user):
     rooms = [Room.objects.create(name=f"R{i}") for i in range(4)]
 

@@ -24,7 +24,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from django.core.exceptions import ImproperlyConfigured
-from django.db import connections, router, transaction
+from django.db import IntegrityError, connections, router, transaction
 from django.utils import timezone
 
 from . import event_types as et
@@ -576,18 +576,31 @@ def _rollup_in_transaction(cursor: Any, dialect: _Dialect, pairs: set[tuple[int,
     ))
     dialect.analyze(cursor, "le_rollup_tallies (user_id, day, classroom_id, word_id)")  # the keys: half the time
     cursor.execute(_FIGURES_SQL)
-    # 4. Replace the rows of every recomputed scope. Only learner-days rolled up before can have rows to delete:
-    #    a learner's word and classroom rows of a day are written with (and deleted with) their day's row.
+    # 4. Replace the rows of every recomputed scope. Only learner-days rolled up before have rows to delete: a
+    #    learner's word and classroom rows of a day are written and deleted with their day's own row. Should
+    #    that not hold (a learner-day row deleted by hand), an insert meets a leftover row: the writes are
+    #    then rolled back and done again, deleting by every recomputed learner-day.
     cursor.execute(_STORED_SQL.format(**tables, fence=dialect.fence))
+    try:
+        with transaction.atomic(using=dialect.connection.alias):
+            _write_rollups(cursor, dialect, tables)
+    except IntegrityError:
+        cursor.execute("DELETE FROM le_rollup_stored")
+        cursor.execute("INSERT INTO le_rollup_stored (user_id, day) SELECT user_id, day FROM le_rollup_windows")
+        _write_rollups(cursor, dialect, tables)
+    cursor.execute("SELECT COUNT(*) FROM le_rollup_scope")
+    classroom_days = cursor.fetchone()[0]
+    return RollupSummary(learner_days=len(zone_days), classroom_days=classroom_days)
+
+
+def _write_rollups(cursor: Any, dialect: _Dialect, tables: dict[str, str]) -> None:
+    """Delete the rows of the recomputed scopes and insert their new ones (``_WRITE_SQL``)."""
     stamp = timezone.now()
     deletions = {f"delete_{key}": dialect.delete_learner_days(tables[key])
                  for key in ("learner_word", "learner", "learner_room")}
     for statement in _WRITE_SQL:
         statement = statement.format(**tables, **deletions)
         cursor.execute(statement, [stamp] if statement.lstrip().startswith("INSERT") else None)
-    cursor.execute("SELECT COUNT(*) FROM le_rollup_scope")
-    classroom_days = cursor.fetchone()[0]
-    return RollupSummary(learner_days=len(zone_days), classroom_days=classroom_days)
 
 
 def _create_learner_table(cursor: Any, dialect: _Dialect, name: str, rows: Iterable[tuple[int, Any]],
