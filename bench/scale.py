@@ -184,6 +184,13 @@ def fill_days(first: date, days: int, share: int, table: str) -> None:
     connection.close()
 
 
+def rollup_models() -> tuple:
+    from learning_events import models
+
+    return (models.LearnerDailyStats, models.LearnerClassroomDailyStats, models.ClassroomDailyStats,
+            models.LearnerWordDailyStats, models.ClassroomWordDailyStats)
+
+
 def reset_day(day: date) -> None:
     """Empty D: its events (the partitions of D and its neighbours hold nothing else), its rollups and the
     dirty marks, then a CHECKPOINT, so that every round starts alike."""
@@ -194,13 +201,10 @@ def reset_day(day: date) -> None:
     with connection.cursor() as cursor:
         cursor.execute("TRUNCATE " + ", ".join(partitions.partition_name(day + timedelta(days=n)) for n in (-1, 0, 1))
                        + f", {models.DirtyDay._meta.db_table}")
-        for model in (models.LearnerDailyStats, models.LearnerClassroomDailyStats, models.ClassroomDailyStats,
-                      models.LearnerWordDailyStats, models.ClassroomWordDailyStats):
+        for model in rollup_models():
             cursor.execute(f"DELETE FROM {model._meta.db_table} WHERE date BETWEEN %s AND %s",
                            [day - timedelta(days=1), day + timedelta(days=1)])
-        cursor.execute("VACUUM ANALYZE " + ", ".join(model._meta.db_table for model in (
-            models.LearnerDailyStats, models.LearnerClassroomDailyStats, models.ClassroomDailyStats,
-            models.LearnerWordDailyStats, models.ClassroomWordDailyStats)))
+        cursor.execute("VACUUM ANALYZE " + ", ".join(model._meta.db_table for model in rollup_models()))
         cursor.execute("CHECKPOINT")
 
 
@@ -236,8 +240,7 @@ def counts(cutoff: datetime) -> dict[str, int]:
 
     found = {"events since the cutoff": models.LearningEvent.objects.filter(occurred_at__gte=cutoff).count(),
              "dead letters since the cutoff": models.RejectedEvent.objects.filter(received_at__gte=cutoff).count()}
-    for model in (models.LearnerDailyStats, models.LearnerClassroomDailyStats, models.ClassroomDailyStats,
-                  models.LearnerWordDailyStats, models.ClassroomWordDailyStats):
+    for model in rollup_models():
         found[model._meta.verbose_name_plural] = model.objects.count()
     return found
 

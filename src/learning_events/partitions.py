@@ -36,15 +36,16 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
-from django.db import connections, router, transaction
+from django.db import IntegrityError, connections, router, transaction
 from django.utils import timezone
 
 from .conf import app_settings
 from .models import LearningEvent
 
 logger = logging.getLogger(__name__)
+T = TypeVar("T")
 
 DAY = timedelta(days=1)
 #: The advisory lock (two-key form: this class, then 0) serialising the creation of partitions: "LEPA".
@@ -204,6 +205,19 @@ def is_missing_partition(error: Exception) -> bool:
     return getattr(error.__cause__, "sqlstate", None) == "23514"
 
 
+def storing(store: Callable[[], T], instants: Iterable[datetime]) -> T:
+    """``store()`` (an insert of events that occurred at ``instants``, in a savepoint or a transaction of its
+    own); when it fails because a day has no partition yet, create the days' partitions and call it once
+    more. Other errors go through. Nothing is looked up before the insert, on the common path."""
+    try:
+        return store()
+    except IntegrityError as exc:
+        if not is_missing_partition(exc):
+            raise
+    ensure_partitions(instants)
+    return store()
+
+
 def window_days(today: date) -> list[date]:
     """The days ``maintain_partitions`` keeps partitioned: from the oldest a client may still send (with a
     day to spare for time zones and clock skew) to ``PARTITIONS_AHEAD_DAYS`` after ``today``."""
@@ -219,6 +233,16 @@ class Maintenance:
     created: list[str]
     partitions: int
     lock_slots: int  # entries of the server's lock table (max_locks_per_transaction x backends)
+
+    @property
+    def relations(self) -> int:
+        """Relations a statement reading every partition locks."""
+        return self.partitions * RELATIONS_PER_PARTITION
+
+    @property
+    def crowds_lock_table(self) -> bool:
+        """Whether such a statement would take more than half of the server's lock table."""
+        return self.relations > self.lock_slots // 2
 
 
 def maintain_partitions(now: datetime | None = None, *, using: str | None = None) -> Maintenance:
@@ -237,12 +261,13 @@ def maintain_partitions(now: datetime | None = None, *, using: str | None = None
             "+ current_setting('max_prepared_transactions')::int)",
             [connections[alias].ops.quote_name(table())])
         count, slots = cursor.fetchone()
-    if count * RELATIONS_PER_PARTITION > slots // 2:
+    done = Maintenance(created=created, partitions=count, lock_slots=slots)
+    if done.crowds_lock_table:
         logger.warning(
             "%d event partitions: a statement reading all of them locks about %d relations, more than half of "
             "the server's lock table (%d); raise max_locks_per_transaction or purge old events (docs/ingest.md)",
-            count, count * RELATIONS_PER_PARTITION, slots)
-    return Maintenance(created=created, partitions=count, lock_slots=slots)
+            count, done.relations, slots)
+    return done
 
 
 

@@ -116,13 +116,7 @@ def log_event(
         classroom_id=staged.classroom_id, occurred_at=staged.occurred_at, event_id=uuid.UUID(staged.event_id),
     )
     connection = connections[_db()]
-    try:
-        _store_one(connection, staged, event)
-    except IntegrityError as exc:
-        if not partitions.is_missing_partition(exc):
-            raise
-        partitions.ensure_partitions([event.occurred_at])  # a day without a partition yet: once, then again
-        _store_one(connection, staged, event)
+    partitions.storing(lambda: _store_one(connection, staged, event), [event.occurred_at])
     return event
 
 
@@ -398,22 +392,22 @@ def _copy_insert(connection: Any, events: list[ingest.StagedEvent]) -> set[str]:
     """
     events = sorted(events, key=attrgetter("event_id"))
     created_at = timezone.now()
-    for attempt in (1, 2):
-        try:
-            with transaction.atomic(using=connection.alias), connection.cursor() as cursor, \
-                    connection.wrap_database_errors:
-                with cursor.cursor.copy(f"COPY {_events_table(connection)} ({_copy_columns(connection)}) "
-                                        "FROM STDIN") as copy:
-                    write_row = copy.write_row
-                    for event in events:
-                        write_row((event.event_id, event.user_id, event.event_type, event.context_json,
-                                   event.classroom_id, event.occurred_at, created_at))
-            return {event.event_id for event in events}
-        except IntegrityError as exc:
-            if not partitions.is_missing_partition(exc) or attempt == 2:
-                break
-            partitions.ensure_partitions(event.occurred_at for event in events)
-    return _staged_insert(connection, events, created_at)
+
+    def copy() -> set[str]:
+        with transaction.atomic(using=connection.alias), connection.cursor() as cursor, \
+                connection.wrap_database_errors:
+            with cursor.cursor.copy(f"COPY {_events_table(connection)} ({_copy_columns(connection)}) "
+                                    "FROM STDIN") as rows:
+                write_row = rows.write_row
+                for event in events:
+                    write_row((event.event_id, event.user_id, event.event_type, event.context_json,
+                               event.classroom_id, event.occurred_at, created_at))
+        return {event.event_id for event in events}
+
+    try:
+        return partitions.storing(copy, [event.occurred_at for event in events])
+    except IntegrityError:
+        return _staged_insert(connection, events, created_at)
 
 
 def _staged_insert(connection: Any, events: list[ingest.StagedEvent], created_at: datetime) -> set[str]:

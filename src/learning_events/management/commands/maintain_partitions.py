@@ -24,11 +24,11 @@ class Command(BaseCommand):
         self.stdout.write(self.style.SUCCESS(
             f"Created {len(done.created)} partition(s){': ' + ', '.join(done.created) if done.created else ''}. "
             f"The events table has {done.partitions} partition(s)."))
-        if done.partitions * partitions.RELATIONS_PER_PARTITION > done.lock_slots // 2:
+        if done.crowds_lock_table:
             self.stdout.write(self.style.WARNING(
-                f"A statement reading every partition (deleting a learner, say) locks about "
-                f"{done.partitions * partitions.RELATIONS_PER_PARTITION} relations, more than half of this "
-                f"server's lock table ({done.lock_slots}): raise max_locks_per_transaction or purge old events."))
+                f"A statement reading every partition (deleting a learner, say) locks about {done.relations} "
+                f"relations, more than half of this server's lock table ({done.lock_slots}): raise "
+                "max_locks_per_transaction or purge old events."))
         if options["list"]:
             for partition in partitions.list_partitions():
                 lo = "(the beginning)" if partition.lo is None else f"{partition.lo:%Y-%m-%d %H:%M}"
