@@ -207,7 +207,12 @@ LEARNING_EVENTS_WORD_LANGUAGES = "school.vocabulary.selectors.languages_of_words
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    "filters": {"client_errors_without_traceback": {"()": "school.config.log_filters.ClientErrorsWithoutTraceback"}},
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        # 403/404 pages: one line each, no traceback (school/config/log_filters.py).
+        "django.request": {"filters": ["client_errors_without_traceback"]},
+    },
 }

@@ -1,10 +1,13 @@
 import json
+import logging
 import re
+import sys
 
 import pytest
 from django.test import Client
 
 from school import factories
+from school.config.log_filters import ClientErrorsWithoutTraceback
 from school.dashboards.tests.conftest import D1, D2, TODAY
 
 pytestmark = pytest.mark.django_db
@@ -49,6 +52,30 @@ def test_a_learner_opening_a_classroom_page_gets_a_403_page(scenario):
     assert response.templates[0].name == "403.html"
     assert '<p data-testid="forbidden-reason">Only this classroom&#x27;s teacher can do this.</p>' in (
         response.content.decode())
+
+
+def test_a_refused_page_is_logged_in_one_line_without_a_traceback(scenario, caplog):
+    path = f"/dashboard/classrooms/{scenario.classroom.pk}/"
+    with caplog.at_level(logging.WARNING, logger="django.request"):
+        assert client_of(scenario.ana).get(path).status_code == 403
+        assert client_of(scenario.ana).get("/dashboard/learners/999999/").status_code == 404
+    assert [(r.levelname, r.getMessage(), r.exc_info, r.exc_text) for r in caplog.records
+            if r.name == "django.request"] == [
+        ("WARNING", f"Forbidden (Permission denied): {path}", None, None),
+        ("WARNING", "Not Found: /dashboard/learners/999999/", None, None),
+    ]
+    assert "Traceback" not in caplog.text
+
+
+def test_a_server_error_keeps_its_traceback_in_the_log():
+    try:
+        raise RuntimeError("boom")
+    except RuntimeError:
+        record = logging.LogRecord("django.request", logging.ERROR, __file__, 1, "Internal Server Error: /x/",
+                                   None, sys.exc_info())
+    record.status_code = 500
+    assert ClientErrorsWithoutTraceback().filter(record) is True
+    assert record.exc_info[0] is RuntimeError
 
 
 def test_another_teacher_cannot_open_the_classroom(scenario):
