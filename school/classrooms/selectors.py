@@ -5,6 +5,8 @@ serves the API (DRF answers them as JSON 404/403 and keeps the message) and the 
 404/403 pages).
 """
 
+from collections import Counter
+
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
@@ -60,12 +62,22 @@ def optional_member_classroom(user, classroom_id) -> Classroom | None:
 
 
 def member_names(classroom_id: int) -> dict[int, str]:
-    """``{user_id: display name}`` of the classroom's learners by name (the pipeline's
-    LEARNING_EVENTS_CLASSROOM_MEMBERS)."""
-    rows = (Membership.objects.filter(classroom_id=classroom_id)
-            .select_related("student__learner_profile")
-            .order_by("student__learner_profile__display_name", "student__username", "student_id"))
-    return {m.student_id: _display_name(m.student) for m in rows}
+    """``{user_id: name}`` of the classroom's learners by name, ignoring case (the pipeline's
+    LEARNING_EVENTS_CLASSROOM_MEMBERS).
+
+    A display name two learners of the classroom share (ignoring case and spacing) carries each one's
+    username, "Ana Ortiz (ana.o)", so that a teacher can tell them apart in every table and summary."""
+    rows = Membership.objects.filter(classroom_id=classroom_id).select_related("student__learner_profile")
+    names = dict(sorted(((m.student_id, (_display_name(m.student), m.student.get_username())) for m in rows),
+                        key=lambda item: (_name_key(item[1][0]), item[1][1], item[0])))
+    uses = Counter(_name_key(name) for name, _ in names.values())
+    return {user_id: f"{name} ({username})" if uses[_name_key(name)] > 1 and name != username else name
+            for user_id, (name, username) in names.items()}
+
+
+def _name_key(name: str) -> str:
+    """What makes two names look the same to a reader."""
+    return " ".join(name.split()).casefold()
 
 
 def _display_name(user) -> str:

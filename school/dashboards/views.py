@@ -6,7 +6,7 @@ dashboards.js`` draws it with the vendored Chart.js and makes the learners' tabl
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
@@ -27,10 +27,13 @@ LEARNER_MIN_ATTEMPTS = 3
 WORDS_SHOWN = 10
 
 
-def _chart_data(days: list[dict[str, Any]], names: tuple[str, ...]) -> dict[str, list]:
-    """The day-by-day series of ``names`` for the page's charts: ``{"labels": [ISO dates], name: [...]}``."""
-    return {"labels": [day["date"].isoformat() for day in days], **{name: [day[name] for day in days]
-                                                                      for name in names}}
+def _chart_data(days: list[dict[str, Any]], names: tuple[str, ...], today: date) -> dict[str, Any]:
+    """The day-by-day series of ``names`` for the page's charts: ``{"labels": [ISO dates], name: [...],
+    "today": ISO date or None}``. ``today`` is named when the range holds it: that day is not over, so the
+    charts draw it apart rather than as a dip."""
+    labels = [day["date"].isoformat() for day in days]
+    return {"labels": labels, **{name: [day[name] for day in days] for name in names},
+            "today": today.isoformat() if today.isoformat() in labels else None}
 
 
 @login_required
@@ -53,16 +56,18 @@ def home(request: HttpRequest) -> HttpResponse:
 def classroom(request: HttpRequest, classroom_id: int) -> HttpResponse:
     """A classroom's charts per day, its learners' figures and its hardest words over ``?from=&to=``."""
     room = stats.classroom_for_stats(request.user, classroom_id)  # Http404, PermissionDenied: 404/403 pages
-    period = date_range(request.GET, today=selectors.today_for(request.user))
+    today = selectors.today_for(request.user)
+    period = date_range(request.GET, today=today)
     daily = stats.classroom_daily_stats(room.pk, period.start, period.end)
     members = stats.classroom_members(room.pk)
     return render(request, "dashboards/classroom.html", {
         "classroom": room,
         "period": period,
+        "today": today,
         "days": daily["days"],
         "totals": daily["totals"],
         "chart": _chart_data(daily["days"], ("active_learners", "words_practiced", "words_correct",
-                                             "accuracy", "time_spent")),
+                                             "accuracy", "time_spent"), today),
         "learners": stats.classroom_learner_stats(room.pk, period.start, period.end, members),
         "hardest_words": selectors.with_words(stats.classroom_hardest_words(
             room.pk, min_attempts=CLASSROOM_MIN_ATTEMPTS, limit=WORDS_SHOWN, start=period.start, end=period.end)),
@@ -81,9 +86,10 @@ def learner(request: HttpRequest, learner_id: int) -> HttpResponse:
         "person": person,
         "is_self": person.pk == request.user.pk,
         "period": period,
+        "today": today,
         "days": daily["days"],
         "totals": daily["totals"],
-        "chart": _chart_data(daily["days"], ("words_practiced", "words_correct", "accuracy", "time_spent")),
+        "chart": _chart_data(daily["days"], ("words_practiced", "words_correct", "accuracy", "time_spent"), today),
         "streak": insights.learner_streak(person.pk, as_of=today)["current"],
         "weakest_words": selectors.with_words(insights.never_perfect(stats.learner_weakest_words(
             person.pk, min_attempts=LEARNER_MIN_ATTEMPTS, limit=WORDS_SHOWN, start=period.start, end=period.end,

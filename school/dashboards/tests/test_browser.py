@@ -124,7 +124,12 @@ def test_a_teacher_sees_the_classroom_charts_opens_a_learner_and_logs_out(open_p
     assert page.url.endswith(f"/dashboard/classrooms/{seeded.classroom.pk}/")
     # The default range: the 14 days up to "today" (20 Mar); the scenario's activity is on 18 and 19 Mar.
     labels = page.evaluate("() => Chart.getChart('chart-words_practiced').data.labels")
-    assert (len(labels), labels[-3:]) == (14, ["18 Mar", "19 Mar", "20 Mar"])
+    assert (len(labels), labels[-3:]) == (14, ["18 Mar", "19 Mar", "Today"])
+    # Today is not over: its bar is pale (the colour at 25 % opacity), the other days' solid.
+    colours = page.evaluate(
+        "() => Chart.getChart('chart-active_learners').getDatasetMeta(0).data.map(bar => bar.options.backgroundColor)")
+    assert (set(colours[:-1]), colours[-1]) == ({"#6d5bd0"}, "#6d5bd040")
+    assert page.is_visible("[data-testid=today-note]")
     zeros = [0] * 11
     assert chart(page, "active_learners") == [*zeros, 1, 2, 0]
     assert chart(page, "words_practiced") == [*zeros, 4, 7, 0]
@@ -174,6 +179,10 @@ def test_a_learner_sees_their_progress_and_cannot_open_the_teachers_page(open_pa
     shoot(page, "learner-forbidden-phone")
 
 
+def _box(page, selector: str) -> dict:
+    return page.locator(selector).bounding_box()
+
+
 def test_the_classroom_page_fits_a_phone(open_page, seeded):
     page = open_page(PHONE)
     log_in(page, "teacher")
@@ -181,7 +190,23 @@ def test_the_classroom_page_fits_a_phone(open_page, seeded):
     assert chart(page, "words_practiced") == [0, 0, 0, 0, 4, 7]
     # Nothing wider than the screen: wide tables scroll inside their own box.
     assert page.evaluate("() => document.documentElement.scrollWidth") <= PHONE["width"]
+    # The learners table is wider than the phone: a cue says so, and the names stay in view while it scrolls
+    # to its last columns.
+    scroller = "[data-testid=learners-table] >> xpath=.."
+    assert page.is_visible("[data-testid=learners-scroll-cue]")
+    name_cell = "[data-testid=learners-table] tbody tr:first-child th"
+    last_active = "[data-testid=learners-table] thead th:last-child"
+    name_before = _box(page, name_cell)
+    assert _box(page, last_active)["x"] >= PHONE["width"]  # off-screen before scrolling
     shoot(page, "teacher-classroom-phone")
+    page.locator(scroller).evaluate("box => { box.scrollLeft = box.scrollWidth; }")
+    page.wait_for_function("() => document.querySelector('.table-scroll.at-end') !== null")
+    assert _box(page, name_cell)["x"] == name_before["x"]
+    for header in ("Accuracy", "Time", "Last active"):
+        box = _box(page, f"[data-testid=learners-table] thead th >> text='{header}'")
+        assert 0 <= box["x"] and box["x"] + box["width"] <= PHONE["width"], header
+    assert not page.is_visible("[data-testid=learners-scroll-cue]")
+    shoot(page, "teacher-classroom-phone-scrolled")
     page.goto(f"/dashboard/classrooms/{seeded.classroom.pk}/?from=2025-03-19&to=2025-03-01")
     assert page.inner_text("[data-testid=range-error]") == (
         "“From” must be on or before “to”. Showing the last 14 days instead.")

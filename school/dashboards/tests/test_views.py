@@ -157,7 +157,7 @@ def test_classroom_page_shows_the_rollups_figures(scenario, today):
     ]
     assert embedded_chart(response) == {
         "labels": ["2025-03-18", "2025-03-19"], "active_learners": [1, 2], "words_practiced": [4, 7],
-        "words_correct": [2, 4], "accuracy": [0.5, 4 / 7], "time_spent": [600, 900],
+        "words_correct": [2, 4], "accuracy": [0.5, 4 / 7], "time_spent": [600, 900], "today": None,
     }
     assert [(row["name"], row["active_days"], row["words_practiced"], row["accuracy"], row["time_spent"],
              row["last_active"]) for row in context["learners"]] == [
@@ -182,12 +182,27 @@ def test_classroom_page_defaults_to_the_last_14_days(scenario, today):
     assert context["totals"]["words_practiced"] == 11
 
 
+@pytest.mark.parametrize("page", ["classroom", "learner"])
+def test_today_is_marked_as_not_over_in_the_charts_and_the_table(scenario, today, page):
+    path = (f"/dashboard/classrooms/{scenario.classroom.pk}/" if page == "classroom"
+            else f"/dashboard/learners/{scenario.ana.pk}/")
+    response = client_of(scenario.teacher).get(path)
+    assert embedded_chart(response)["today"] == "2025-03-20"
+    html = response.content.decode()
+    assert re.findall(r'<tr data-date="([\d-]+)" class="partial" data-partial>\s*<th scope="row">([^<]*)'
+                      r'<span class="tag">so far</span>', html) == [("2025-03-20", "Thu 20 Mar ")]
+    assert 'data-testid="today-note"' in html
+    # A range ending before today marks nothing.
+    html = client_of(scenario.teacher).get(f"{path}{RANGE}").content.decode()
+    assert "data-partial" not in html and 'data-testid="today-note"' not in html
+
+
 def test_a_range_without_activity_shows_zeros(scenario, today):
     response = client_of(scenario.teacher).get(
         f"/dashboard/classrooms/{scenario.classroom.pk}/?from=2025-01-01&to=2025-01-02")
     assert embedded_chart(response) == {
         "labels": ["2025-01-01", "2025-01-02"], "active_learners": [0, 0], "words_practiced": [0, 0],
-        "words_correct": [0, 0], "accuracy": [None, None], "time_spent": [0, 0]}
+        "words_correct": [0, 0], "accuracy": [None, None], "time_spent": [0, 0], "today": None}
     assert response.context["hardest_words"] == []
     assert "No word has been tried 5 times yet in this period." in response.content.decode()
 
@@ -226,7 +241,8 @@ def test_learner_page_shows_their_figures_streak_and_weakest_words(scenario, tod
         {"date": D2, "words_practiced": 2, "words_correct": 1, "accuracy": 0.5, "time_spent": 300},
     ]
     assert embedded_chart(response) == {"labels": ["2025-03-18", "2025-03-19"], "words_practiced": [4, 2],
-                                        "words_correct": [2, 1], "accuracy": [0.5, 0.5], "time_spent": [600, 300]}
+                                        "words_correct": [2, 1], "accuracy": [0.5, 0.5], "time_spent": [600, 300],
+                                        "today": None}
     assert context["streak"] == 2
     w2 = scenario.words[1]
     assert context["weakest_words"] == [

@@ -1,5 +1,6 @@
-/* Dashboards: draw the page's charts from its embedded JSON (json_script) with Chart.js, and sort the
-   tables marked data-sortable by a click on a column header. No request beyond the page itself. */
+/* Dashboards: draw the page's charts from its embedded JSON (json_script) with Chart.js, sort the tables
+   marked data-sortable by a click on a column header, and cue tables that scroll sideways. No request
+   beyond the page itself. */
 (function () {
   "use strict";
 
@@ -42,18 +43,24 @@
       var unit = UNITS[canvas.dataset.unit] || UNITS.count;
       var colour = COLOURS[name] || "#2f7ed8";
       var line = canvas.dataset.type === "line";
+      // Today is not over: its bar is pale and outlined, the line into it dashed, its point hollow, its label
+      // "Today".
+      var today = data.today ? data.labels.indexOf(data.today) : -1;
+      function isToday(ctx) { return ctx.dataIndex === today; }
       new Chart(canvas, {
         type: line ? "line" : "bar",
         data: {
-          labels: data.labels.map(shortDate),
+          labels: data.labels.map(function (iso, i) { return i === today ? "Today" : shortDate(iso); }),
           datasets: [{
             label: canvas.dataset.label,
             data: data[name].map(unit.value),
-            backgroundColor: line ? colour + "33" : colour,
+            backgroundColor: line ? colour + "33" : function (ctx) { return isToday(ctx) ? colour + "40" : colour; },
             borderColor: colour,
-            borderWidth: line ? 2 : 0,
+            borderWidth: line ? 2 : function (ctx) { return isToday(ctx) ? 1.5 : 0; },
             borderRadius: line ? 0 : 3,
             pointRadius: line ? 3 : 0,
+            pointBackgroundColor: function (ctx) { return isToday(ctx) ? "#fff" : colour; },
+            segment: { borderDash: function (ctx) { return ctx.p1DataIndex === today ? [4, 4] : undefined; } },
             spanGaps: false,  // no line across days without practice
             fill: line
           }]
@@ -66,6 +73,9 @@
             legend: { display: false },
             tooltip: {
               callbacks: {
+                title: function (items) {
+                  return items.length && items[0].dataIndex === today ? "Today, so far" : undefined;
+                },
                 label: function (ctx) { return ctx.parsed.y === null ? "–" : unit.tick(ctx.parsed.y); }
               }
             }
@@ -110,6 +120,20 @@
     });
   }
 
+  // A table wider than its box scrolls sideways inside it. The box says so: "is-scrollable" shows the cue
+  // (a shadow on the hidden side, a "more columns" line below), "at-end" once the last column is in view.
+  function watchScroll(box) {
+    function update() {
+      var hidden = box.scrollWidth - box.clientWidth;
+      box.classList.toggle("is-scrollable", hidden > 1);
+      box.classList.toggle("at-end", box.scrollLeft >= hidden - 1);
+    }
+    box.addEventListener("scroll", update, { passive: true });
+    window.addEventListener("resize", update);
+    update();
+  }
+
   drawCharts();
   document.querySelectorAll("table[data-sortable]").forEach(makeSortable);
+  document.querySelectorAll(".table-scroll").forEach(watchScroll);
 })();
