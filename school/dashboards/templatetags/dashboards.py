@@ -19,3 +19,13 @@ def duration(seconds: int | None) -> str:
         return "< 1 min"
     hours, minutes = divmod(seconds // 60, 60)
     return f"{hours} h {minutes:02d} min" if hours else f"{minutes} min"
+
+
+@register.filter
+def per(total: float | None, count: int | None) -> str:
+    """An average shown to one decimal, ``total / count``: ``per(17, 2)`` -> ``"8.5"``, ``per(16, 2)`` ->
+    ``"8"``; nothing counted -> ``"–"``."""
+    if not count:
+        return "–"
+    average = round((total or 0) / count, 1) + 0.0  # + 0.0: no "-0"
+    return f"{average:.1f}".removesuffix(".0")

@@ -9,7 +9,10 @@
     active_learners: "#6d5bd0",
     words_practiced: "#2f7ed8",
     accuracy: "#1a9e6b",
-    time_spent: "#e07b39"
+    time_spent: "#e07b39",
+    exam_seconds: "#c2410c",
+    reading_seconds: "#0f766e",
+    game_seconds: "#7c3aed"
   };
 
   // Each unit: how a stored figure is shown (accuracy 0..1 -> %, seconds -> minutes) and its tick label.
@@ -39,50 +42,57 @@
       var id = canvas.dataset.source;
       if (!sources[id]) { sources[id] = JSON.parse(document.getElementById(id).textContent); }
       var data = sources[id];
-      var name = canvas.dataset.series;
       var unit = UNITS[canvas.dataset.unit] || UNITS.count;
-      var colour = COLOURS[name] || "#2f7ed8";
       var line = canvas.dataset.type === "line";
+      var stacked = canvas.dataset.type === "stacked";  // several series, one bar of each per day, piled up
+      var labels = canvas.dataset.label.split(",");
       // Today is not over: its bar is pale and outlined, the line into it dashed, its point hollow, its label
       // "Today".
       var today = data.today ? data.labels.indexOf(data.today) : -1;
       function isToday(ctx) { return ctx.dataIndex === today; }
+      var datasets = canvas.dataset.series.split(",").map(function (name, n) {
+        var colour = COLOURS[name] || "#2f7ed8";
+        return {
+          label: labels[n],
+          data: data[name].map(unit.value),
+          backgroundColor: line ? colour + "33" : function (ctx) { return isToday(ctx) ? colour + "40" : colour; },
+          borderColor: colour,
+          borderWidth: line ? 2 : function (ctx) { return isToday(ctx) ? 1.5 : 0; },
+          borderRadius: line || stacked ? 0 : 3,
+          pointRadius: line ? 3 : 0,
+          pointBackgroundColor: function (ctx) { return isToday(ctx) ? "#fff" : colour; },
+          segment: { borderDash: function (ctx) { return ctx.p1DataIndex === today ? [4, 4] : undefined; } },
+          spanGaps: false,  // no line across days without practice
+          fill: line
+        };
+      });
       new Chart(canvas, {
         type: line ? "line" : "bar",
         data: {
           labels: data.labels.map(function (iso, i) { return i === today ? "Today" : shortDate(iso); }),
-          datasets: [{
-            label: canvas.dataset.label,
-            data: data[name].map(unit.value),
-            backgroundColor: line ? colour + "33" : function (ctx) { return isToday(ctx) ? colour + "40" : colour; },
-            borderColor: colour,
-            borderWidth: line ? 2 : function (ctx) { return isToday(ctx) ? 1.5 : 0; },
-            borderRadius: line ? 0 : 3,
-            pointRadius: line ? 3 : 0,
-            pointBackgroundColor: function (ctx) { return isToday(ctx) ? "#fff" : colour; },
-            segment: { borderDash: function (ctx) { return ctx.p1DataIndex === today ? [4, 4] : undefined; } },
-            spanGaps: false,  // no line across days without practice
-            fill: line
-          }]
+          datasets: datasets
         },
         options: {
           responsive: true,
           maintainAspectRatio: false,
           animation: false,
           plugins: {
-            legend: { display: false },
+            legend: { display: stacked, position: "bottom", labels: { boxWidth: 12 } },
             tooltip: {
               callbacks: {
                 title: function (items) {
                   return items.length && items[0].dataIndex === today ? "Today, so far" : undefined;
                 },
-                label: function (ctx) { return ctx.parsed.y === null ? "–" : unit.tick(ctx.parsed.y); }
+                label: function (ctx) {
+                  var value = ctx.parsed.y === null ? "–" : unit.tick(ctx.parsed.y);
+                  return stacked ? ctx.dataset.label + ": " + value : value;
+                }
               }
             }
           },
           scales: {
-            x: { grid: { display: false }, ticks: { maxRotation: 0, autoSkipPadding: 8 } },
-            y: { beginAtZero: true, max: unit.max, ticks: { precision: 0, callback: unit.tick } }
+            x: { stacked: stacked, grid: { display: false }, ticks: { maxRotation: 0, autoSkipPadding: 8 } },
+            y: { stacked: stacked, beginAtZero: true, max: unit.max, ticks: { precision: 0, callback: unit.tick } }
           }
         }
       });
