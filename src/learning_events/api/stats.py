@@ -1,7 +1,8 @@
 """Read API of the rollups: a learner's own daily statistics, a classroom's, and its hardest words.
 
-Views parse and check the query, ask ``selectors`` and format; classroom access and membership come
-from the host's hooks through ``selectors.classroom_for_stats`` and ``selectors.classroom_members``.
+Views parse and check the query, ask ``selectors`` and format; classroom access, membership and the words'
+names come from the host's hooks through ``selectors.classroom_for_stats``, ``selectors.classroom_members``
+and ``selectors.with_word_names``.
 """
 
 from __future__ import annotations
@@ -141,6 +142,11 @@ class ClassroomStatsSerializer(serializers.Serializer):
 
 class HardWordSerializer(serializers.Serializer):
     word_id = serializers.IntegerField()
+    text = serializers.CharField(
+        allow_null=True, help_text="The word as written (host's LEARNING_EVENTS_WORD_NAMES); null when unknown "
+                                   "or deleted.")
+    translation = serializers.CharField(allow_null=True, help_text="Its translation; null when unknown.")
+    language = serializers.CharField(allow_null=True, help_text="Its language (ISO 639-1); null when unknown.")
     attempts = serializers.IntegerField()
     correct = serializers.IntegerField()
     accuracy = serializers.FloatField()
@@ -219,9 +225,9 @@ class ClassroomHardestWordsApi(APIView):
         query = HardestWordsQuery(data=request.query_params)
         query.is_valid(raise_exception=True)
         options = query.validated_data
-        words = selectors.classroom_hardest_words(
+        [words] = selectors.with_word_names(selectors.classroom_hardest_words(
             classroom_id, min_attempts=options["min_attempts"], limit=options["limit"],
-            start=options.get("from"), end=options.get("to"))
+            start=options.get("from"), end=options.get("to")))
         return Response(HardestWordsSerializer(
             {"classroom": classroom_id, "min_attempts": options["min_attempts"], "from": options.get("from"),
              "to": options.get("to"), "words": words}).data)
