@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
@@ -162,6 +162,16 @@ class HardestWordsSerializer(serializers.Serializer):
                 **super().get_fields()}
 
 
+_HARDEST_WORDS_EXAMPLE = {
+    "classroom": 7, "min_attempts": 5, "from": "2026-03-01", "to": "2026-03-31",
+    "words": [
+        {"word_id": 12, "text": "madrugada", "translation": "early morning", "language": "es", "attempts": 14,
+         "correct": 5, "accuracy": 0.3571},
+        {"word_id": 31, "text": None, "translation": None, "language": None, "attempts": 6, "correct": 3,
+         "accuracy": 0.5},
+    ],
+}
+
 _ERRORS = {
     400: OpenApiResponse(description="Bad query parameters: `{field: [message]}`."),
     401: OpenApiResponse(description="Not authenticated."),
@@ -219,6 +229,8 @@ class ClassroomHardestWordsApi(APIView):
             OpenApiParameter("to", OpenApiTypes.DATE, description="Last day, inclusive (default: all time)."),
         ],
         responses={200: HardestWordsSerializer, **_CLASSROOM_ERRORS},
+        examples=[OpenApiExample("Words by name; word 31 was deleted since", value=_HARDEST_WORDS_EXAMPLE,
+                                 response_only=True)],
     )
     def get(self, request, classroom_id: int):
         selectors.classroom_for_stats(request.user, classroom_id)
