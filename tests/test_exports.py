@@ -14,6 +14,7 @@ from django.db import connection
 
 from learning_events import exports, services
 from learning_events.models import LearningEvent
+from tests import words
 from tests.testapp.models import Room
 
 pytestmark = pytest.mark.django_db
@@ -22,20 +23,18 @@ UTC = datetime.UTC
 T0 = datetime.datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
 SESSION = "6f1c1e6e-6d4b-4c1f-9d0a-3b3c8a1f2e10"
 SALT = b"salt-a"
-LANGUAGE_CALLS: list[list[int]] = []
 
 
 def languages_of_words(word_ids):
-    """The stand-in host's LEARNING_EVENTS_WORD_LANGUAGES hook: word 9 has no language."""
-    LANGUAGE_CALLS.append(list(word_ids))
+    """A host's older, language-only LEARNING_EVENTS_WORD_LANGUAGES hook: word 9 has no language."""
     return {word_id: {7: "es", 8: "fr"}[word_id] for word_id in word_ids if word_id in (7, 8)}
 
 
 @pytest.fixture(autouse=True)
 def export_settings(settings):
     settings.LEARNING_EVENTS_EXPORT_SALT = SALT.decode()
-    settings.LEARNING_EVENTS_WORD_LANGUAGES = "tests.test_exports.languages_of_words"
-    LANGUAGE_CALLS.clear()
+    settings.LEARNING_EVENTS_WORD_NAMES = words.HOOK  # words 7 and 8 are named, 9 is not (a deleted word)
+    words.CALLS.clear()
 
 
 def pseudonym(domain: str, value: int, salt: bytes = SALT) -> str:
@@ -311,12 +310,14 @@ def test_bad_format_is_refused():
 
 def trace(learner, word_id, outcome, when, seconds, seen, correct, *, classroom=None, session=None, event=None,
           response_ms=None):
+    word = words.named(word_id)
     return {
         "schema_version": 1, "event_id": str(event.event_id), "learner": pseudonym("user", learner.pk),
-        "word_id": word_id, "language": {7: "es", 8: "fr"}.get(word_id), "outcome": outcome,
+        "word_id": word_id, "language": word["language"], "outcome": outcome,
         "occurred_at": iso(when), "seconds_since_last_seen": seconds, "seen_before": seen,
         "correct_before": correct, "response_ms": response_ms, "session_id": session,
         "classroom": pseudonym("classroom", classroom.pk) if classroom else None,
+        "word_text": word["text"], "word_translation": word["translation"],
     }
 
 
@@ -344,7 +345,7 @@ def test_traces_count_each_learners_history_with_each_word(make_user, room):
         trace(bob, 9, 1, at(7200), None, 0, 0, event=b2),
         trace(bob, 7, 1, at(7200.5), 7190.5, 1, 0, event=b3),
     ]
-    assert LANGUAGE_CALLS == [[7, 8, 9]]  # asked once per batch, for the words it does not know yet
+    assert words.CALLS == [[7, 8, 9]]  # asked once per batch, for the words it does not know yet
 
 
 def test_trace_features_come_from_the_whole_history_whatever_the_window_and_classroom(make_user, room):
@@ -364,11 +365,22 @@ def test_trace_features_come_from_the_whole_history_whatever_the_window_and_clas
     ]
 
 
-def test_traces_without_a_language_hook_leave_language_empty(settings, make_user):
-    settings.LEARNING_EVENTS_WORD_LANGUAGES = None
+def test_traces_without_a_word_hook_leave_the_words_names_empty(settings, make_user):
+    settings.LEARNING_EVENTS_WORD_NAMES = None
     services.log_word_practice(make_user(), 7, True, occurred_at=T0)
-    assert [t["language"] for t in traces()] == [None]
-    assert rendered(exports.traces_export(everything()), "csv").decode().splitlines()[1].split(",")[4] == ""
+    assert [(t["word_id"], t["language"], t["word_text"], t["word_translation"]) for t in traces()] == [
+        (7, None, None, None)]
+    row = rendered(exports.traces_export(everything()), "csv").decode().splitlines()[1].split(",")
+    assert (row[3], row[4], row[-2:]) == ("7", "", ["", ""])
+
+
+def test_traces_still_take_languages_from_the_older_language_hook(settings, make_user):
+    settings.LEARNING_EVENTS_WORD_NAMES = None
+    settings.LEARNING_EVENTS_WORD_LANGUAGES = "tests.test_exports.languages_of_words"
+    for word_id in (7, 8, 9):
+        services.log_word_practice(make_user(), word_id, True, occurred_at=T0)
+    assert [(t["word_id"], t["language"], t["word_text"], t["word_translation"]) for t in traces()] == [
+        (7, "es", None, None), (8, "fr", None, None), (9, None, None, None)]
 
 
 def test_trace_parquet_types(make_user):
@@ -378,7 +390,8 @@ def test_trace_parquet_types(make_user):
         "schema_version": "int64", "event_id": "string", "learner": "string", "word_id": "int64",
         "language": "string", "outcome": "int64", "occurred_at": "timestamp[us, tz=UTC]",
         "seconds_since_last_seen": "double", "seen_before": "int64", "correct_before": "int64",
-        "response_ms": "int64", "session_id": "string", "classroom": "string",
+        "response_ms": "int64", "session_id": "string", "classroom": "string", "word_text": "string",
+        "word_translation": "string",
     }
     assert table.schema.metadata[b"learning_events.export"] == b"traces"
 

@@ -8,8 +8,10 @@ import pytest
 
 from learning_events import aggregation, insights
 from learning_events.selectors import classroom_members
+from tests import words
 from tests.rollups import event, log
 from tests.testapp.models import Room
+from tests.words import unnamed
 
 D = date(2026, 3, 10)  # the as-of day of the scenarios
 
@@ -92,12 +94,12 @@ def test_a_learners_insights_hold_every_figure_and_say_them(ann):
         },
         "streak": {"current": 3, "last_active": D},
         # Word 5 (5 of 5) is never missed: not weak. Word 10 (3 attempts) and 8 (3) are under the minimum.
-        "weakest_words": [{"word_id": 12, "attempts": 10, "correct": 4, "accuracy": 0.4},
-                          {"word_id": 7, "attempts": 6, "correct": 3, "accuracy": 0.5}],
+        "weakest_words": [unnamed(12, attempts=10, correct=4, accuracy=0.4),
+                          unnamed(7, attempts=6, correct=3, accuracy=0.5)],
         # Word 8 last on D-14 is stale, word 10 on D-13 is not; word 4 has 2 attempts only.
         "stale_words": [
-            {"word_id": 3, "attempts": 4, "correct": 3, "accuracy": 0.75, "last_practiced": date(2026, 2, 15)},
-            {"word_id": 8, "attempts": 3, "correct": 2, "accuracy": 2 / 3, "last_practiced": date(2026, 2, 24)},
+            unnamed(3, attempts=4, correct=3, accuracy=0.75, last_practiced=date(2026, 2, 15)),
+            unnamed(8, attempts=3, correct=2, accuracy=2 / 3, last_practiced=date(2026, 2, 24)),
         ],
         "summary": (
             "In the last 7 days Ann practised 12 words on 4 days (up from 8), with 58% accuracy (down 30 points "
@@ -107,6 +109,53 @@ def test_a_learners_insights_hold_every_figure_and_say_them(ann):
             "Not practised for 14 days or more: #3 (last on 2026-02-15), #8 (last on 2026-02-24)."
         ),
     }
+
+
+@pytest.mark.django_db
+def test_the_hosts_word_names_reach_the_figures_and_the_summary_in_one_call(ann, settings):
+    settings.LEARNING_EVENTS_WORD_NAMES = words.HOOK
+    words.CALLS.clear()
+    result = insights.learner_insights(ann.pk, name="Ann", as_of=D)
+    assert (result["weakest_words"], result["stale_words"]) == (
+        [words.named(12, attempts=10, correct=4, accuracy=0.4), words.named(7, attempts=6, correct=3, accuracy=0.5)],
+        [words.named(3, attempts=4, correct=3, accuracy=0.75, last_practiced=date(2026, 2, 15)),
+         words.named(8, attempts=3, correct=2, accuracy=2 / 3, last_practiced=date(2026, 2, 24))],
+    )
+    assert result["weakest_words"][0] == {"word_id": 12, "text": 'el "ojo"', "translation": "eye, the",
+                                          "language": "es", "attempts": 10, "correct": 4, "accuracy": 0.4}
+    assert result["summary"].endswith(
+        'Current streak: 3 days. Weakest words: "el \\"ojo\\"" ("eye, the", es; 40% of 10), "perro" ("dog", es; 50% of '
+        '6). Not practised for 14 days or more: "gato" ("cat", es; last on 2026-02-15), "chien" ("dog", fr; last '
+        'on 2026-02-24).')
+    assert words.CALLS == [[3, 7, 8, 12]]  # every word of both lists, named at once
+
+
+@pytest.mark.django_db
+def test_words_the_host_no_longer_has_keep_their_id_and_figures(ann, settings):
+    settings.LEARNING_EVENTS_WORD_NAMES = words.HOOK
+    result = insights.learner_insights(ann.pk, name="Ann", as_of=date(2026, 3, 20))
+    # Word 10 is not in the host's vocabulary (deleted since): by id, names null.
+    assert result["stale_words"] == [
+        words.named(3, attempts=4, correct=3, accuracy=0.75, last_practiced=date(2026, 2, 15)),
+        words.named(8, attempts=3, correct=2, accuracy=2 / 3, last_practiced=date(2026, 2, 24)),
+        unnamed(10, attempts=3, correct=3, accuracy=1.0, last_practiced=date(2026, 2, 25)),
+        words.named(7, attempts=6, correct=3, accuracy=0.5, last_practiced=date(2026, 3, 5)),
+    ]
+    assert result["summary"].endswith(
+        'Not practised for 14 days or more: "gato" ("cat", es; last on 2026-02-15), "chien" ("dog", fr; last on '
+        '2026-02-24), #10 (last on 2026-02-25), "perro" ("dog", es; last on 2026-03-05).')
+
+
+@pytest.mark.parametrize(("word", "said"), [
+    (words.named(7), '"perro" ("dog", es; 50% of 6)'),
+    (words.named(20), '"Haus" (50% of 6)'),  # neither translation nor language known
+    ({**words.named(7), "language": None}, '"perro" ("dog"; 50% of 6)'),
+    ({**words.named(7), "translation": None}, '"perro" (es; 50% of 6)'),
+    (unnamed(9), "#9 (50% of 6)"),  # no hook, or a deleted word
+    ({"word_id": 9}, "#9 (50% of 6)"),
+])
+def test_a_word_is_said_by_name_when_the_host_names_it(word, said):
+    assert insights.named_word(word, "50% of 6") == said
 
 
 @pytest.mark.django_db
@@ -120,7 +169,7 @@ def test_an_earlier_as_of_day_ignores_what_came_after(ann):
     )
     # Word 8 (last on 24 February) is not stale yet; word 4 (2 attempts) never is.
     assert result["stale_words"] == [
-        {"word_id": 3, "attempts": 4, "correct": 3, "accuracy": 0.75, "last_practiced": date(2026, 2, 15)}]
+        unnamed(3, attempts=4, correct=3, accuracy=0.75, last_practiced=date(2026, 2, 15))]
 
 
 @pytest.mark.django_db
@@ -128,9 +177,9 @@ def test_the_minimum_of_attempts_is_a_setting(ann, settings):
     settings.LEARNING_EVENTS_INSIGHTS_MIN_ATTEMPTS = 3
     result = insights.learner_insights(ann.pk, name="Ann", as_of=D)
     assert (result["min_attempts"], result["weakest_words"]) == (3, [
-        {"word_id": 12, "attempts": 10, "correct": 4, "accuracy": 0.4},
-        {"word_id": 7, "attempts": 6, "correct": 3, "accuracy": 0.5},
-        {"word_id": 8, "attempts": 3, "correct": 2, "accuracy": 2 / 3},
+        unnamed(12, attempts=10, correct=4, accuracy=0.4),
+        unnamed(7, attempts=6, correct=3, accuracy=0.5),
+        unnamed(8, attempts=3, correct=2, accuracy=2 / 3),
     ])
 
 
@@ -248,12 +297,12 @@ def test_a_classrooms_insights_hold_every_figure_and_say_them(room):
             "change": {"active_days": 6, "words_practiced": 58, "time_spent": 600, "accuracy_points": -1.1},
         },
         "streak": {"current": 3, "last_active": D},
-        "hardest_words": [{"word_id": 4, "attempts": 30, "correct": 18, "accuracy": 0.6},
-                          {"word_id": 2, "attempts": 10, "correct": 7, "accuracy": 0.7},
-                          {"word_id": 5, "attempts": 8, "correct": 6, "accuracy": 0.75},
-                          {"word_id": 1, "attempts": 10, "correct": 8, "accuracy": 0.8}],
+        "hardest_words": [unnamed(4, attempts=30, correct=18, accuracy=0.6),
+                          unnamed(2, attempts=10, correct=7, accuracy=0.7),
+                          unnamed(5, attempts=8, correct=6, accuracy=0.75),
+                          unnamed(1, attempts=10, correct=8, accuracy=0.8)],
         "stale_words": [
-            {"word_id": 6, "attempts": 3, "correct": 2, "accuracy": 2 / 3, "last_practiced": date(2026, 2, 10)},
+            unnamed(6, attempts=3, correct=2, accuracy=2 / 3, last_practiced=date(2026, 2, 10)),
         ],
         "falling_behind": [
             behind("dan", "inactive", None, None, None, None, None),
@@ -305,6 +354,14 @@ def test_insights_take_a_fixed_number_of_queries(room, django_assert_num_queries
         insights.classroom_insights(room.pk, members=members, as_of=D)
     with django_assert_num_queries(11):  # active days 1, four windows 2 each, words 2
         insights.learner_insights(eve.pk, name="Eve", as_of=D)
+
+
+def test_insights_name_their_words_with_one_call_of_the_host_hook(room, settings):
+    """However many words are listed (hardest and stale), the host is asked once; never per word."""
+    settings.LEARNING_EVENTS_WORD_NAMES = words.HOOK
+    words.CALLS.clear()
+    insights.classroom_insights(room.pk, members=classroom_members(room.pk), as_of=D)
+    assert words.CALLS == [[1, 2, 4, 5, 6]]
 
 
 # --- the pure rules --------------------------------------------------------------------------------------

@@ -7,9 +7,11 @@ import pytest
 from django.utils import timezone
 
 from learning_events import aggregation
+from tests import words
 from tests.clients import client_for
 from tests.rollups import ZERO, event, log
 from tests.testapp.models import Room
+from tests.words import unnamed
 
 pytestmark = pytest.mark.django_db
 
@@ -177,17 +179,44 @@ def test_hardest_words_rank_by_accuracy_among_words_tried_enough(make_user):
     response = client_for(teacher).get(f"/api/v1/classrooms/{room.pk}/words/")
     assert (response.status_code, response.json()) == (200, {
         "classroom": room.pk, "min_attempts": 5, "from": None, "to": None,
+        # Without the host's LEARNING_EVENTS_WORD_NAMES hook, words go by id.
         "words": [
-            {"word_id": 3, "attempts": 5, "correct": 3, "accuracy": 0.6},
-            {"word_id": 5, "attempts": 5, "correct": 3, "accuracy": 0.6},
-            {"word_id": 2, "attempts": 6, "correct": 5, "accuracy": 5 / 6},
-            {"word_id": 1, "attempts": 5, "correct": 5, "accuracy": 1.0},
+            unnamed(3, attempts=5, correct=3, accuracy=0.6),
+            unnamed(5, attempts=5, correct=3, accuracy=0.6),
+            unnamed(2, attempts=6, correct=5, accuracy=5 / 6),
+            unnamed(1, attempts=5, correct=5, accuracy=1.0),
         ],
     })
     fewer = client_for(teacher).get(f"/api/v1/classrooms/{room.pk}/words/?min_attempts=4&limit=1")
-    assert fewer.json()["words"] == [{"word_id": 4, "attempts": 4, "correct": 0, "accuracy": 0.0}]
+    assert fewer.json()["words"] == [unnamed(4, attempts=4, correct=0, accuracy=0.0)]
     later = client_for(teacher).get(f"/api/v1/classrooms/{room.pk}/words/?from=2026-03-11")
     assert (later.json()["from"], later.json()["words"]) == ("2026-03-11", [])
+
+
+def test_hardest_words_carry_the_hosts_names_asked_once(make_user, settings):
+    settings.LEARNING_EVENTS_WORD_NAMES = words.HOOK
+    teacher, learner = make_user(username="teacher"), make_user()
+    room = Room.objects.create(name="Room", teacher=teacher)
+    results = {3: "+-", 7: "--", 12: "+++-", 99: "-"}  # word 99 is not in the host's vocabulary (deleted)
+    log(*[event(learner, "word_correct" if outcome == "+" else "word_incorrect",
+                datetime(2026, 3, 10, 9, 0, tzinfo=UTC) + timedelta(minutes=n), room, word_id=word)
+          for word, outcomes in results.items() for n, outcome in enumerate(outcomes)])
+    aggregation.rollup_dirty_days()
+    words.CALLS.clear()
+    response = client_for(teacher).get(f"/api/v1/classrooms/{room.pk}/words/?min_attempts=1")
+    assert (response.status_code, response.json()["words"]) == (200, [
+        {"word_id": 7, "text": "perro", "translation": "dog", "language": "es", "attempts": 2, "correct": 0,
+         "accuracy": 0.0},
+        {"word_id": 99, "text": None, "translation": None, "language": None, "attempts": 1, "correct": 0,
+         "accuracy": 0.0},
+        {"word_id": 3, "text": "gato", "translation": "cat", "language": "es", "attempts": 2, "correct": 1,
+         "accuracy": 0.5},
+        {"word_id": 12, "text": 'el "ojo"', "translation": "eye, the", "language": "es", "attempts": 4,
+         "correct": 3, "accuracy": 0.75},
+    ])
+    assert words.CALLS == [[3, 7, 12, 99]]  # one call for the whole list, never one per word
+    empty = client_for(teacher).get(f"/api/v1/classrooms/{room.pk}/words/?min_attempts=50")
+    assert (empty.status_code, empty.json()["words"], words.CALLS) == (200, [], [[3, 7, 12, 99]])  # no call
 
 
 @pytest.mark.parametrize(("query", "errors"), [

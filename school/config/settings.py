@@ -202,7 +202,7 @@ LEARNING_EVENTS_CLASSROOM_STATS_ACCESS = "school.classrooms.selectors.classroom_
 LEARNING_EVENTS_CLASSROOM_MEMBERS = "school.classrooms.selectors.member_names"
 LEARNING_EVENTS_LEARNER_ACCESS = "school.classrooms.selectors.learner_name_for_viewer"
 LEARNING_EVENTS_EXPORT_SALT = os.environ.get("LEARNING_EVENTS_EXPORT_SALT") or None
-LEARNING_EVENTS_WORD_LANGUAGES = "school.vocabulary.selectors.languages_of_words"
+LEARNING_EVENTS_WORD_NAMES = "school.vocabulary.selectors.word_names"
 
 LOGGING = {
     "version": 1,

@@ -70,9 +70,16 @@ def practice_summary(session: PracticeSession) -> PracticeSummary:
     return {"answers": answers, "correct": correct, "accuracy": correct / answers if answers else None}
 
 
-def languages_of_words(word_ids) -> dict[int, str]:
-    """``{word_id: language}`` for the given ids (the pipeline's LEARNING_EVENTS_WORD_LANGUAGES hook).
+class WordName(TypedDict):
+    text: str
+    translation: str
+    language: str
 
-    Learning-trace exports ask it once per batch of rows; ids of deleted words are left out.
-    """
-    return dict(Word.objects.filter(pk__in=list(word_ids)).values_list("pk", "language"))
+
+def word_names(word_ids) -> dict[int, WordName]:
+    """``{word_id: {"text", "translation", "language"}}`` of the given ids, in one query (the pipeline's
+    ``LEARNING_EVENTS_WORD_NAMES`` hook: insights, the hardest-words API and trace exports name words with
+    it). Ids of deleted words are left out."""
+    return {pk: {"text": text, "translation": translation, "language": language}
+            for pk, text, translation, language in Word.objects.filter(pk__in=list(word_ids))
+            .values_list("pk", "text", "translation", "language")}

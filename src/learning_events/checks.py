@@ -9,7 +9,7 @@ from .conf import DEFAULTS, app_settings
 @checks.register()
 def check_settings(app_configs, **kwargs):
     errors = []
-    for name in ("USER_CLASSROOM_IDS", "USER_TIME_ZONES", "WORD_LANGUAGES", "CLASSROOM_STATS_ACCESS",
+    for name in ("USER_CLASSROOM_IDS", "USER_TIME_ZONES", "WORD_NAMES", "WORD_LANGUAGES", "CLASSROOM_STATS_ACCESS",
                  "CLASSROOM_MEMBERS", "LEARNER_ACCESS"):
         path = app_settings._get(name)
         if path:
@@ -33,4 +33,13 @@ def check_settings(app_configs, **kwargs):
                     id="learning_events.E002",
                 )
             )
+    if app_settings._get("WORD_NAMES") and app_settings._get("WORD_LANGUAGES"):
+        errors.append(
+            checks.Warning(
+                "LEARNING_EVENTS_WORD_LANGUAGES is ignored while LEARNING_EVENTS_WORD_NAMES is set: the names "
+                "carry the language.",
+                hint="Remove LEARNING_EVENTS_WORD_LANGUAGES.",
+                id="learning_events.W001",
+            )
+        )
     return errors

@@ -52,7 +52,12 @@ DEFAULTS: dict[str, Any] = {
     "INSIGHTS_MIN_ATTEMPTS": 5,
     # Exports.
     "EXPORT_SALT": None,
-    # Dotted path of ``f(word_ids) -> {word_id: "es"}`` (ISO 639-1); None leaves traces' language empty.
+    # Dotted path of ``f(word_ids) -> {word_id: {"text": ..., "translation": ..., "language": "es"}}`` in one
+    # query, ids of deleted words left out: how insights, the hardest-words API and trace exports name words.
+    # None: words go by id only (text, translation and language null).
+    "WORD_NAMES": None,
+    # The older, language-only form: ``f(word_ids) -> {word_id: "es"}`` (ISO 639-1), used while WORD_NAMES is
+    # unset (text and translation then stay null).
     "WORD_LANGUAGES": None,
 }
 
@@ -119,6 +124,11 @@ class Settings:
     @property
     def user_classroom_ids(self) -> Callable[[Any], Any] | None:
         path = self._get("USER_CLASSROOM_IDS")
+        return import_string(path) if path else None
+
+    @property
+    def word_names(self) -> Callable[[list[int]], dict[int, dict[str, str | None]]] | None:
+        path = self._get("WORD_NAMES")
         return import_string(path) if path else None
 
     @property

@@ -39,7 +39,7 @@ from django.db.models.expressions import RowRange
 from django.db.models.fields.json import KeyTextTransform
 from django.db.models.functions import Cast, FirstValue, Lag, RowNumber
 
-from . import event_types
+from . import event_types, selectors
 from .conf import app_settings
 from .models import LearningEvent
 
@@ -212,7 +212,7 @@ TRACE_COLUMNS: tuple[Column, ...] = (
     Column("event_id", "str", "UUID of the graded answer's event (joins with the event export)."),
     Column("learner", "str", "Pseudonym of the learner."),
     Column("word_id", "int", "The word's id in the host's vocabulary."),
-    Column("language", "str", "The word's language (from LEARNING_EVENTS_WORD_LANGUAGES), or null."),
+    Column("language", "str", "The word's language (ISO 639-1, from LEARNING_EVENTS_WORD_NAMES), or null."),
     Column("outcome", "int", "1 when the answer was correct, 0 when not."),
     Column("occurred_at", "timestamp", "When the learner answered (UTC, microseconds)."),
     Column("seconds_since_last_seen", "float",
@@ -222,6 +222,8 @@ TRACE_COLUMNS: tuple[Column, ...] = (
     Column("response_ms", "int", "Milliseconds the learner took to answer, or null."),
     Column("session_id", "str", "UUID of the practice session, or null."),
     Column("classroom", "str", "Pseudonym of the classroom of this attempt, or null."),
+    Column("word_text", "str", "The word as written (from LEARNING_EVENTS_WORD_NAMES), or null."),
+    Column("word_translation", "str", "The word's translation (from LEARNING_EVENTS_WORD_NAMES), or null."),
 )
 
 
@@ -323,32 +325,30 @@ def trace_queryset(filters: ExportFilters) -> QuerySet:
 def traces_export(filters: ExportFilters, *, salt: bytes | None = None) -> Export:
     """Learning traces: one row per graded word attempt in ``filters``, in ``TRACE_COLUMNS`` order.
 
-    ``filters.event_types`` is ignored (traces are word attempts). Languages come from the host's
-    ``LEARNING_EVENTS_WORD_LANGUAGES`` hook, asked once per batch for the words it has not named yet.
+    ``filters.event_types`` is ignored (traces are word attempts). Words' language, text and translation come
+    from the host's ``LEARNING_EVENTS_WORD_NAMES`` hook (``selectors.word_names``), asked once per batch for
+    the words it has not named yet. They are vocabulary, not personal data: nothing about a person is added.
     """
     queryset = trace_queryset(filters)
     counted = _in_window(LearningEvent.objects.filter(event_type__in=event_types.WORD_TYPES), filters)
 
     def rows() -> Iterator[tuple]:
-        names = Pseudonymizer(salt)
-        languages_of = app_settings.word_languages
-        languages: dict[int, str | None] = {}
+        pseudonyms = Pseudonymizer(salt)
+        names: dict[int, dict[str, str | None]] = {}
         selected = queryset.values_list(
             "event_id", "user_id", "word_id", "outcome", "occurred_at", "previous_at", "attempt_number",
             "correct_through", "response_ms", "session_id", "classroom_id")
         for chunk in _batches(selected.iterator(chunk_size=CHUNK_SIZE), CHUNK_SIZE):
-            unknown = {row[2] for row in chunk} - languages.keys()
-            if unknown:
-                found = languages_of(sorted(unknown)) if languages_of else {}
-                languages.update({word_id: found.get(word_id) or None for word_id in unknown})
+            names.update(selectors.word_names({row[2] for row in chunk} - names.keys()))
             for (event_id, user_id, word_id, outcome, occurred_at, previous_at, attempt_number,
                  correct_through, response_ms, session_id, classroom_id) in chunk:
+                word = names[word_id]
                 yield (
-                    SCHEMA_VERSION, str(event_id), names.user(user_id), word_id, languages[word_id], outcome,
+                    SCHEMA_VERSION, str(event_id), pseudonyms.user(user_id), word_id, word["language"], outcome,
                     occurred_at,
                     None if previous_at is None else (occurred_at - previous_at).total_seconds(),
                     attempt_number - 1, correct_through - outcome, response_ms, session_id,
-                    names.classroom(classroom_id),
+                    pseudonyms.classroom(classroom_id), word["text"], word["translation"],
                 )
 
     return Export("traces", TRACE_COLUMNS, rows, counted.count)

@@ -15,12 +15,16 @@ figures (docs/insights.md has the definitions):
 - for a classroom, members falling behind: no event in the classroom for 7 days or more, or accuracy down
   15 points or more (last 7 days against the 7 before, both with enough attempts).
 
+Words carry their ``text``, ``translation`` and ``language`` from the host's ``LEARNING_EVENTS_WORD_NAMES``
+hook, asked once per insight for every word listed (null without the hook or for a deleted word).
+
 ``summary`` turns the figures into a paragraph with fixed string templates (no external service), so the
 same figures always give the same words, ready to show a teacher or to give a language model as context.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import closing
 from datetime import date, timedelta
@@ -64,6 +68,7 @@ def learner_insights(learner_id: int, *, name: str, as_of: date) -> dict[str, An
         learner_id, min_attempts=min_attempts, limit=WORDS_SHOWN, start=start, end=end))
     stale = selectors.learner_stale_words(learner_id, until=as_of, idle_days=STALE_DAYS,
                                           min_attempts=STALE_MIN_ATTEMPTS, limit=WORDS_SHOWN)
+    weakest, stale = selectors.with_word_names(weakest, stale)
     insights = {"learner": learner_id, "name": name, "as_of": as_of, "min_attempts": min_attempts, **activity,
                 "weakest_words": weakest, "stale_words": stale}
     insights["summary"] = learner_summary(insights)
@@ -85,6 +90,7 @@ def classroom_insights(classroom_id: int, *, members: Mapping[int, str], as_of: 
         classroom_id, min_attempts=min_attempts, limit=WORDS_SHOWN, start=start, end=end))
     stale = selectors.classroom_stale_words(classroom_id, until=as_of, idle_days=STALE_DAYS,
                                             min_attempts=STALE_MIN_ATTEMPTS, limit=WORDS_SHOWN)
+    hardest, stale = selectors.with_word_names(hardest, stale)
     (recent_start, recent_end), (before_start, before_end) = window_bounds(as_of, INACTIVE_DAYS)
     behind = falling_behind(
         recent=selectors.classroom_learner_stats(classroom_id, recent_start, recent_end, members),
@@ -254,11 +260,22 @@ def _summary(insights: Mapping[str, Any], *, subject: str, words_label: str, wor
             sentences.append(f"No current streak; last active on {streak['last_active'].isoformat()}.")
     if words:
         sentences.append(f"{words_label}: " + ", ".join(
-            f"#{w['word_id']} ({_percent(w['accuracy'])} of {w['attempts']})" for w in words) + ".")
+            named_word(w, f"{_percent(w['accuracy'])} of {w['attempts']}") for w in words) + ".")
     if insights["stale_words"]:
         sentences.append(f"Not practised for {STALE_DAYS} days or more: " + ", ".join(
-            f"#{w['word_id']} (last on {w['last_practiced'].isoformat()})" for w in insights["stale_words"]) + ".")
+            named_word(w, f"last on {w['last_practiced'].isoformat()}") for w in insights["stale_words"]) + ".")
     return " ".join(sentences)
+
+
+def named_word(word: Mapping[str, Any], figures: str) -> str:
+    """A word of a word list with its ``figures``: ``"hola" ("hello", es; 40% of 10)`` when the host names it
+    (what it does not know left out), ``#12 (40% of 10)`` when it does not (no hook, a deleted word). Text and
+    translation are JSON strings, so quotes or commas inside them cannot blur where they end."""
+    if not word.get("text"):
+        return f"#{word['word_id']} ({figures})"
+    known = ", ".join(filter(None, [word.get("translation") and json.dumps(word["translation"], ensure_ascii=False),
+                                    word.get("language")]))
+    return f"{json.dumps(word['text'], ensure_ascii=False)} ({f'{known}; ' if known else ''}{figures})"
 
 
 def _period_sentence(subject: str, days: int, comparison: Mapping[str, Any]) -> str:

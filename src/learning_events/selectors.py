@@ -3,8 +3,8 @@
 Every function reads rollups only (never raw events), in a fixed number of queries, and returns plain
 data: days in a range come back one per calendar day, zeros (and ``None`` ratios) where nothing happened.
 Host hooks (``LEARNING_EVENTS_CLASSROOM_STATS_ACCESS``, ``LEARNING_EVENTS_CLASSROOM_MEMBERS``,
-``LEARNING_EVENTS_LEARNER_ACCESS``) say who may read a classroom, who belongs to it and who may read a
-learner's figures; the pipeline never imports the host.
+``LEARNING_EVENTS_LEARNER_ACCESS``, ``LEARNING_EVENTS_WORD_NAMES``) say who may read a classroom, who belongs
+to it, who may read a learner's figures and what the words are called; the pipeline never imports the host.
 """
 
 from __future__ import annotations
@@ -171,6 +171,39 @@ def _lowest_accuracy(rows, *, min_attempts: int, limit: int) -> list[dict[str, A
         key=lambda w: (w["accuracy"], -w["attempts"], w["word_id"]),
     )
     return ranked[:limit]
+
+
+#: What a word is called: the keys ``word_names`` gives each word (each a string or None).
+WORD_NAME_FIELDS = ("text", "translation", "language")
+
+
+def word_names(word_ids: Iterable[int]) -> dict[int, dict[str, str | None]]:
+    """``{word_id: {"text", "translation", "language"}}`` for every distinct id of ``word_ids``, in one call of
+    the host's ``LEARNING_EVENTS_WORD_NAMES`` hook (none when there are no ids).
+
+    Each value is a string or None: None for what the host does not know, every field of a word it left out
+    (a deleted word). Without that hook, the older ``LEARNING_EVENTS_WORD_LANGUAGES`` hook (if set) gives the
+    language alone; with neither, all three are None.
+    """
+    ids = sorted(set(word_ids))
+    if not ids:
+        return {}
+    names_of = app_settings.word_names
+    if names_of is not None:
+        found = names_of(ids)
+        return {word_id: {key: (found.get(word_id) or {}).get(key) or None for key in WORD_NAME_FIELDS}
+                for word_id in ids}
+    languages_of = app_settings.word_languages
+    languages = languages_of(ids) if languages_of is not None else {}
+    return {word_id: {"text": None, "translation": None, "language": languages.get(word_id) or None}
+            for word_id in ids}
+
+
+def with_word_names(*word_lists: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
+    """Each of ``word_lists`` (rows with a ``word_id``, as the word rankings return them) with each row's
+    ``text``, ``translation`` and ``language`` added, all named by one ``word_names`` call."""
+    names = word_names(row["word_id"] for rows in word_lists for row in rows)
+    return [[{**row, **names[row["word_id"]]} for row in rows] for rows in word_lists]
 
 
 def classroom_for_stats(user: Any, classroom_id: int) -> Any:

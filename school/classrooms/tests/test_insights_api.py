@@ -107,6 +107,52 @@ def test_the_teacher_and_staff_read_classroom_insights_with_members_by_name(clie
     )
 
 
+@pytest.fixture
+def words_practised(classroom, learner):
+    """"hola" answered wrong 4 times out of 5, "chat" 3 out of 5, and a word deleted since (2 of 5 wrong),
+    on 10 March; "perro" answered 3 times on 20 February (not practised since)."""
+    hola = factories.WordFactory(text="hola", translation="hello", language="es")
+    chat = factories.WordFactory(text="chat", translation="cat", language="fr")
+    perro = factories.WordFactory(text="perro", translation="dog", language="es")
+    gone = factories.WordFactory(text="adiós", translation="goodbye", language="es")
+    answers = [(hola, "+----"), (chat, "++---"), (gone, "+++--")]
+    for n, (word, correct) in enumerate((word, outcome == "+") for word, outcomes in answers for outcome in outcomes):
+        services.log_word_practice(learner, word.pk, correct, classroom,
+                                   occurred_at=datetime(2026, 3, 10, 15, n, tzinfo=UTC))
+    for n in range(3):
+        services.log_word_practice(learner, perro.pk, True, classroom,
+                                   occurred_at=datetime(2026, 2, 20, 15, n, tzinfo=UTC))
+    aggregation.rollup_dirty_days()
+    gone_id = gone.pk
+    gone.delete()
+    return {"hola": hola.pk, "chat": chat.pk, "perro": perro.pk, "gone": gone_id}
+
+
+def test_insights_name_words_in_json_and_summary_with_one_query(client_for, teacher, learner, words_practised,
+                                                                django_assert_num_queries):
+    ids = words_practised
+    client = client_for(teacher)
+    with django_assert_num_queries(16):  # token 1, access 2, time zone 1, insights 11, the words' names 1
+        learner_body = client.get(f"/api/v1/learners/{learner.pk}/insights/?as_of=2026-03-10").json()
+    classroom_body = client.get(f"/api/v1/classrooms/{learner.classrooms.get().pk}/insights/?as_of=2026-03-10").json()
+    weak = [
+        {"word_id": ids["hola"], "text": "hola", "translation": "hello", "language": "es", "attempts": 5,
+         "correct": 1, "accuracy": 0.2},
+        {"word_id": ids["chat"], "text": "chat", "translation": "cat", "language": "fr", "attempts": 5,
+         "correct": 2, "accuracy": 0.4},
+        {"word_id": ids["gone"], "text": None, "translation": None, "language": None, "attempts": 5,
+         "correct": 3, "accuracy": 0.6},
+    ]
+    stale = [{"word_id": ids["perro"], "text": "perro", "translation": "dog", "language": "es", "attempts": 3,
+              "correct": 3, "accuracy": 1.0, "last_practiced": "2026-02-20"}]
+    assert (learner_body["weakest_words"], learner_body["stale_words"]) == (weak, stale)
+    assert (classroom_body["hardest_words"], classroom_body["stale_words"]) == (weak, stale)
+    words_said = (f'"hola" ("hello", es; 20% of 5), "chat" ("cat", fr; 40% of 5), #{ids["gone"]} (60% of 5). '
+                  f'Not practised for 14 days or more: "perro" ("dog", es; last on 2026-02-20).')
+    assert learner_body["summary"].endswith(f"Weakest words: {words_said}")
+    assert classroom_body["summary"].endswith(f"Hardest words: {words_said} Nobody is falling behind.")
+
+
 def test_learners_and_other_teachers_may_not_read_classroom_insights(client_for, other_teacher, learner, classroom):
     for user in (other_teacher, learner):
         response = client_for(user).get(f"/api/v1/classrooms/{classroom.pk}/insights/")

@@ -123,7 +123,8 @@ class FallingBehindSerializer(serializers.Serializer):
 
 
 _WORDS_HELP = (f"Over the last 28 days, at least min_attempts attempts, never-missed words left out; lowest "
-               f"accuracy first (ties: more attempts, then lower id); at most {insights.WORDS_SHOWN}.")
+               f"accuracy first (ties: more attempts, then lower id); at most {insights.WORDS_SHOWN}. Named by the "
+               f"host (text, translation, language; null when unknown).")
 _MIN_ATTEMPTS_HELP = "LEARNING_EVENTS_INSIGHTS_MIN_ATTEMPTS: the fewest attempts that make an accuracy count."
 _SUMMARY_HELP = "The figures as a short paragraph, from fixed templates (no external service)."
 _STALE_HELP = (f"Attempted at least {insights.STALE_MIN_ATTEMPTS} times, last on as_of - "
@@ -180,13 +181,15 @@ _LEARNER_EXAMPLE = {
         "change": {"active_days": 16, "words_practiced": 400, "time_spent": 12600, "accuracy_points": None},
     },
     "streak": {"current": 3, "last_active": "2026-03-11"},
-    "weakest_words": [{"word_id": 12, "attempts": 10, "correct": 4, "accuracy": 0.4}],
-    "stale_words": [{"word_id": 3, "attempts": 6, "correct": 5, "accuracy": 0.8333, "last_practiced": "2026-02-20"}],
+    "weakest_words": [{"word_id": 12, "text": "madrugada", "translation": "early morning", "language": "es",
+                       "attempts": 10, "correct": 4, "accuracy": 0.4}],
+    "stale_words": [{"word_id": 3, "text": "gato", "translation": "cat", "language": "es", "attempts": 6,
+                     "correct": 5, "accuracy": 0.8333, "last_practiced": "2026-02-20"}],
     "summary": "In the last 7 days Ana practised 120 words on 5 days (up from 80), with 78% accuracy (down 6 points "
                "from 84%), and spent 1 h 05 min on task (13 min per active day). In the last 28 days Ana practised "
                "400 words on 16 days (up from 0), with 79% accuracy, and spent 3 h 30 min on task (13 min per "
-               "active day). Current streak: 3 days. Weakest words: #12 (40% of 10). Not practised for 14 days "
-               "or more: #3 (last on 2026-02-20).",
+               "active day). Current streak: 3 days. Weakest words: \"madrugada\" (\"early morning\", es; 40% of "
+               "10). Not practised for 14 days or more: \"gato\" (\"cat\", es; last on 2026-02-20).",
 }
 _CLASSROOM_EXAMPLE = {
     "classroom": 7, "as_of": "2026-03-11", "min_attempts": 5, "members": 2,
@@ -207,7 +210,8 @@ _CLASSROOM_EXAMPLE = {
         "change": {"active_days": 7, "words_practiced": 90, "time_spent": 4200, "accuracy_points": None},
     },
     "streak": {"current": 0, "last_active": "2026-03-09"},
-    "hardest_words": [{"word_id": 12, "attempts": 14, "correct": 5, "accuracy": 0.3571}],
+    "hardest_words": [{"word_id": 12, "text": "madrugada", "translation": "early morning", "language": "es",
+                       "attempts": 14, "correct": 5, "accuracy": 0.3571}],
     "stale_words": [],
     "falling_behind": [
         {"user_id": 43, "name": "Bruno", "reason": "inactive", "last_active": "2026-03-02", "days_inactive": 9,
@@ -217,7 +221,8 @@ _CLASSROOM_EXAMPLE = {
                "55% accuracy (down 25 points from 80%), and spent 30 min on task (10 min per active day). In the "
                "last 28 days the class (2 learners active) practised 90 words on 7 days (up from 0), with 69% "
                "accuracy, and spent 1 h 10 min on task (10 min per active day). No current streak; last active "
-               "on 2026-03-09. Hardest words: #12 (36% of 14). Falling behind: Bruno (not active for 9 days).",
+               "on 2026-03-09. Hardest words: \"madrugada\" (\"early morning\", es; 36% of 14). Falling behind: "
+               "Bruno (not active for 9 days).",
 }
 
 _ERRORS = {

@@ -1,7 +1,8 @@
 """Read API of the rollups: a learner's own daily statistics, a classroom's, and its hardest words.
 
-Views parse and check the query, ask ``selectors`` and format; classroom access and membership come
-from the host's hooks through ``selectors.classroom_for_stats`` and ``selectors.classroom_members``.
+Views parse and check the query, ask ``selectors`` and format; classroom access, membership and the words'
+names come from the host's hooks through ``selectors.classroom_for_stats``, ``selectors.classroom_members``
+and ``selectors.with_word_names``.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from zoneinfo import ZoneInfo
 
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
@@ -141,6 +142,11 @@ class ClassroomStatsSerializer(serializers.Serializer):
 
 class HardWordSerializer(serializers.Serializer):
     word_id = serializers.IntegerField()
+    text = serializers.CharField(
+        allow_null=True, help_text="The word as written (host's LEARNING_EVENTS_WORD_NAMES); null when unknown "
+                                   "or deleted.")
+    translation = serializers.CharField(allow_null=True, help_text="Its translation; null when unknown.")
+    language = serializers.CharField(allow_null=True, help_text="Its language (ISO 639-1); null when unknown.")
     attempts = serializers.IntegerField()
     correct = serializers.IntegerField()
     accuracy = serializers.FloatField()
@@ -155,6 +161,16 @@ class HardestWordsSerializer(serializers.Serializer):
         return {"from": serializers.DateField(allow_null=True), "to": serializers.DateField(allow_null=True),
                 **super().get_fields()}
 
+
+_HARDEST_WORDS_EXAMPLE = {
+    "classroom": 7, "min_attempts": 5, "from": "2026-03-01", "to": "2026-03-31",
+    "words": [
+        {"word_id": 12, "text": "madrugada", "translation": "early morning", "language": "es", "attempts": 14,
+         "correct": 5, "accuracy": 0.3571},
+        {"word_id": 31, "text": None, "translation": None, "language": None, "attempts": 6, "correct": 3,
+         "accuracy": 0.5},
+    ],
+}
 
 _ERRORS = {
     400: OpenApiResponse(description="Bad query parameters: `{field: [message]}`."),
@@ -213,15 +229,17 @@ class ClassroomHardestWordsApi(APIView):
             OpenApiParameter("to", OpenApiTypes.DATE, description="Last day, inclusive (default: all time)."),
         ],
         responses={200: HardestWordsSerializer, **_CLASSROOM_ERRORS},
+        examples=[OpenApiExample("Words by name; word 31 was deleted since", value=_HARDEST_WORDS_EXAMPLE,
+                                 response_only=True)],
     )
     def get(self, request, classroom_id: int):
         selectors.classroom_for_stats(request.user, classroom_id)
         query = HardestWordsQuery(data=request.query_params)
         query.is_valid(raise_exception=True)
         options = query.validated_data
-        words = selectors.classroom_hardest_words(
+        [words] = selectors.with_word_names(selectors.classroom_hardest_words(
             classroom_id, min_attempts=options["min_attempts"], limit=options["limit"],
-            start=options.get("from"), end=options.get("to"))
+            start=options.get("from"), end=options.get("to")))
         return Response(HardestWordsSerializer(
             {"classroom": classroom_id, "min_attempts": options["min_attempts"], "from": options.get("from"),
              "to": options.get("to"), "words": words}).data)

@@ -1,0 +1,30 @@
+"""System checks of the pipeline's settings: hooks that cannot be imported, numbers that are not positive,
+and the word hooks' precedence."""
+
+from django.core import checks
+
+from learning_events.checks import check_settings
+
+
+def test_word_names_hook_that_cannot_be_imported_is_an_error(settings):
+    settings.LEARNING_EVENTS_WORD_NAMES = "tests.words.no_such_function"
+    assert check_settings(None) == [checks.Error(
+        "LEARNING_EVENTS_WORD_NAMES = 'tests.words.no_such_function' cannot be imported: Module \"tests.words\" "
+        "does not define a \"no_such_function\" attribute/class",
+        id="learning_events.E001")]
+
+
+def test_both_word_hooks_set_warn_that_the_language_hook_is_ignored(settings):
+    settings.LEARNING_EVENTS_WORD_NAMES = "tests.words.word_names"
+    settings.LEARNING_EVENTS_WORD_LANGUAGES = "tests.test_exports.languages_of_words"
+    assert check_settings(None) == [checks.Warning(
+        "LEARNING_EVENTS_WORD_LANGUAGES is ignored while LEARNING_EVENTS_WORD_NAMES is set: the names carry the "
+        "language.", hint="Remove LEARNING_EVENTS_WORD_LANGUAGES.", id="learning_events.W001")]
+
+
+def test_either_word_hook_alone_passes(settings):
+    settings.LEARNING_EVENTS_WORD_NAMES = "tests.words.word_names"
+    assert check_settings(None) == []
+    settings.LEARNING_EVENTS_WORD_NAMES = None
+    settings.LEARNING_EVENTS_WORD_LANGUAGES = "tests.test_exports.languages_of_words"
+    assert check_settings(None) == []
