@@ -618,6 +618,10 @@ class _DemoBuilder:
             submission.question_count = len(answers)
             submission.correct_count = sum(a.correct for a in answers)
             submission.score = submission.correct_count / submission.question_count
+            # Timed as the API times a submission sent with its start: two minutes a question (no draw of the
+            # random stream, so the rest of the demo stays as it was).
+            submission.duration_seconds = 120.0 * len(answers)
+            submission.started_at = at - timedelta(seconds=submission.duration_seconds)
             history.submissions.append((submission, at, answers))
 
     def exam_answer(self, question: Question, correct: bool) -> str:
@@ -664,10 +668,11 @@ class _DemoBuilder:
                      "answer": answer.answer}, session.classroom, at)
             add(session.learner, event_types.PRACTICE_END, practice, session.classroom, session.ended_at)
         for submission, at, answers in history.submissions:
-            for answer in answers:
+            for n, answer in enumerate(answers):  # the first answer carries the submission's time
                 add(submission.learner, event_types.EXAM_ANSWER,
                     {"exam_id": submission.exam_id, "question_id": answer.question_id,
-                     "submission_id": submission.pk, "correct": answer.correct, "answer": answer.answer},
+                     "submission_id": submission.pk, "correct": answer.correct, "answer": answer.answer,
+                     **({"duration_seconds": submission.duration_seconds} if n == 0 else {})},
                     submission.classroom, at)
         for reading, viewed_at in history.readings:
             content = {"content_id": reading.content_id, "content_type": reading.content.kind}

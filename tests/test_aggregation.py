@@ -67,6 +67,7 @@ def test_daily_figures_count_each_kind_of_event(user, room):
         "exam_answers": 3, "exam_correct": 1, "exam_accuracy": 1 / 3, "content_viewed": 1,
         "content_completed": 1, "games_completed": 0, "sessions": 2,
         "time_spent": 60,  # S1 runs from its start to its repeated start, its last event
+        "exam_seconds": 0, "reading_seconds": 0, "game_seconds": 0, "game_score": 0.0,
     }
 
 
@@ -88,6 +89,69 @@ def test_word_rows_hold_attempts_first_and_last_seen_and_the_last_result(user, r
         (user.pk, DAY, 8): (2, 1, at(9), at(9), False),
     }
     assert stored()["room_words"] == {(room.pk, DAY, 7): (2, 1, 1), (room.pk, DAY, 8): (2, 1, 1)}
+
+
+# --- per-activity seconds and game scores ----------------------------------------------------------------
+
+
+def _exam(user, minutes, room=None, question_id=1, **context):
+    return event(user, "exam_answer", at(minutes), room, exam_id=1, question_id=question_id, submission_id=1,
+                 correct=True, **context)
+
+
+def test_each_activity_sums_its_events_durations_and_games_their_scores(user, settings):
+    settings.LEARNING_EVENTS_MAX_SESSION_SECONDS = 3600
+    log(
+        _exam(user, 10, duration_seconds=300.5), _exam(user, 10, question_id=2),  # one timed answer per submission
+        event(user, "content_view", at(20), content_id=1, content_type="story", duration_seconds=60.25),
+        event(user, "content_complete", at(20), content_id=1, content_type="story", duration_seconds=60.25),
+        event(user, "game_complete", at(30), game_id=1, score=7.5, duration_seconds=10**9),  # capped at 3600
+        event(user, "game_complete", at(90), game_id=2, score=-2, duration_seconds=0),
+    )
+    figures = rolled(user)
+    assert {name: figures[name] for name in ("exam_seconds", "reading_seconds", "game_seconds", "game_score",
+                                             "games_completed", "time_spent")} == {
+        "exam_seconds": 300, "reading_seconds": 120, "game_seconds": 3600, "game_score": 5.5, "games_completed": 2,
+        # Merged: the game's hour covers the exam and the reading before it.
+        "time_spent": 3600,
+    }
+
+
+def test_a_timed_exam_answer_counts_toward_time_on_task_like_any_timed_activity(user):
+    log(_exam(user, 30, duration_seconds=20 * 60), _exam(user, 30, question_id=2))
+    figures = rolled(user)
+    assert (figures["time_spent"], figures["exam_seconds"], figures["exam_answers"]) == (20 * 60, 20 * 60, 2)
+
+
+def test_a_timed_event_counts_whole_on_its_own_day_while_its_time_on_task_is_split(make_user):
+    learner = make_user(time_zone="Asia/Tokyo")  # UTC+9: local midnight is 15:00 UTC
+    midnight = datetime(2026, 3, 10, 15, 0, tzinfo=UTC)
+    log(_exam(learner, 0, duration_seconds=30 * 60) | {"occurred_at": at(20, midnight)})
+    assert set(DirtyDay.objects.values_list("date", flat=True)) == {DAY, date(2026, 3, 11)}
+    before, after = rolled(learner, DAY), rolled(learner, date(2026, 3, 11))
+    assert (before["time_spent"], before["exam_seconds"]) == (10 * 60, 0)
+    assert (after["time_spent"], after["exam_seconds"]) == (20 * 60, 30 * 60)
+
+
+def test_a_classroom_sums_its_learners_rounded_seconds_and_scores(make_user, room):
+    ann, bob = make_user(), make_user()
+    log(event(ann, "game_complete", at(0), room, game_id=1, score=1.25, duration_seconds=10.6),
+        event(ann, "game_complete", at(5), room, game_id=1, score=2, duration_seconds=10.6),
+        event(ann, "content_complete", at(6), content_id=1, content_type="article", duration_seconds=0.7),
+        event(bob, "game_complete", at(0), room, game_id=1, score=3, duration_seconds=0.9),
+        event(bob, "content_complete", at(9), room, content_id=1, content_type="article", duration_seconds=0.9))
+    aggregation.rollup_dirty_days()
+    keys = ("reading_seconds", "game_seconds", "game_score", "games_completed")
+    rows = stored()
+    # Ann: 21.2 s of games in the room (21 whole seconds), and 0.7 s of reading outside it (0).
+    assert {k: rows["learners"][(ann.pk, DAY)][k] for k in keys} == {
+        "reading_seconds": 0, "game_seconds": 21, "game_score": 3.25, "games_completed": 2}
+    assert {k: rows["learner_rooms"][(bob.pk, room.pk, DAY)][k] for k in keys} == {
+        "reading_seconds": 0, "game_seconds": 0, "game_score": 3.0, "games_completed": 1}
+    # The classroom: 21 + 0 seconds of games (not 22.1 rounded), 0 + 0 of reading.
+    assert {k: rows["rooms"][(room.pk, DAY)][k] for k in keys} == {
+        "reading_seconds": 0, "game_seconds": 21, "game_score": 6.25, "games_completed": 3}
+    assert rows == recompute([ann.pk, bob.pk], [DAY])
 
 
 # --- time on task -----------------------------------------------------------------------------------------
@@ -220,7 +284,8 @@ def test_a_classroom_day_sums_its_learners_and_counts_the_active_ones(make_user,
     assert stored()["rooms"] == {(room.pk, DAY): {
         "words_practiced": 3, "words_correct": 2, "words_incorrect": 1, "unique_words": 2, "accuracy": 2 / 3,
         "exam_answers": 0, "exam_correct": 0, "exam_accuracy": None, "content_viewed": 0,
-        "content_completed": 0, "games_completed": 0, "sessions": 1, "time_spent": 480, "active_learners": 2,
+        "content_completed": 0, "games_completed": 0, "sessions": 1, "time_spent": 480, "exam_seconds": 0,
+        "reading_seconds": 0, "game_seconds": 0, "game_score": 0.0, "active_learners": 2,
     }}
     assert stored() == recompute([ann.pk, bob.pk, idle.pk], [DAY])
 

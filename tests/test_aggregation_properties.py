@@ -1,7 +1,8 @@
 """Property: whatever the event stream, the stored rollups equal a recomputation from the events.
 
 Streams mix overlapping sessions, missing starts and ends, idle gaps, midnight and clock-change
-crossings, learners in several time zones, timed activities, repeated session ids in other spellings,
+crossings, learners in several time zones, timed activities (reading, games, exam answers) with their
+per-activity seconds and game scores, repeated session ids in other spellings,
 duplicates (re-sent event ids, and identical events under new ids) and late arrivals (a second batch
 after a first rollup). Runs on SQLite and PostgreSQL alike.
 """
@@ -54,12 +55,14 @@ def streams(draw):
             context = {"word_id": draw(st.integers(1, 4))}
             if draw(st.booleans()):
                 context["session_id"] = draw(st.sampled_from(SPELLINGS))(draw(st.sampled_from(SESSIONS)))
-        elif kind == "exam_answer":
-            context = {"exam_id": 1, "question_id": 1, "submission_id": 1, "correct": draw(st.booleans())}
         else:
             duration = draw(st.sampled_from([None, 0, 0.5, 59.999999, 600, 3600.25, 10**9]))
-            context = {"content_id": 1, "content_type": "story"} if kind.startswith("content") else {
-                "game_id": 1, "score": 1}
+            if kind == "exam_answer":  # the first answer of a timed submission carries its duration
+                context = {"exam_id": 1, "question_id": 1, "submission_id": 1, "correct": draw(st.booleans())}
+            elif kind == "game_complete":  # scores exact in binary, so that sums in any order are equal
+                context = {"game_id": 1, "score": draw(st.sampled_from([0, 1, 2.5, -3, 0.25, 100]))}
+            else:
+                context = {"content_id": 1, "content_type": "story"}
             if duration is not None or kind == "game_complete":
                 context["duration_seconds"] = duration or 0
         # A burst: several answers a few seconds to a dozen minutes apart, so sessions actually chain.

@@ -70,7 +70,8 @@ def three_events(make_user, room):
     word = services.log_word_practice(alice, 7, False, room, occurred_at=T0,
                                       context={"session_id": SESSION, "response_ms": 1200, "answer": "gato"})
     exam = services.log_event(alice, "exam_answer", {"exam_id": 1, "question_id": 2, "submission_id": 3,
-                                                     "correct": True, "answer": "el gato"}, room, occurred_at=T0)
+                                                     "correct": True, "answer": "el gato", "duration_seconds": 90.5},
+                              room, occurred_at=T0)
     view = services.log_event(bob, "content_view", {"content_type": "story", "content_id": 3, "nickname": "bobby"},
                               occurred_at=at(1))
     return [LearningEvent.objects.get(pk=e.pk) for e in (word, exam, view)]
@@ -78,7 +79,7 @@ def three_events(make_user, room):
 
 def expected_event_records(events) -> list[dict]:
     contexts = [{"response_ms": 1200, "session_id": SESSION, "word_id": 7},
-                {"correct": True, "exam_id": 1, "question_id": 2, "submission_id": 3},
+                {"correct": True, "duration_seconds": 90.5, "exam_id": 1, "question_id": 2, "submission_id": 3},
                 {"content_id": 3, "content_type": "story"}]
     return [
         {"schema_version": 1, "event_id": str(e.event_id), "event_type": e.event_type,

@@ -32,6 +32,19 @@ def test_log_word_practice_picks_the_type_from_the_grade(user):
     assert (wrong.event_type, wrong.context) == ("word_incorrect", {"word_id": 7})
 
 
+def test_log_exam_answers_puts_the_submissions_duration_on_its_first_answer_only(user):
+    at = datetime.datetime(2026, 3, 10, 12, 0, tzinfo=datetime.UTC)
+    answers = [{"question_id": 5, "correct": True}, {"question_id": 3, "correct": False, "answer": "x"}]
+    assert services.log_exam_answers(user, exam_id=1, submission_id=2, answers=answers, occurred_at=at,
+                                     duration_seconds=95.5) == 2
+    assert [e.context for e in LearningEvent.objects.order_by("id")] == [
+        {"exam_id": 1, "submission_id": 2, "question_id": 5, "correct": True, "duration_seconds": 95.5},
+        {"exam_id": 1, "submission_id": 2, "question_id": 3, "correct": False, "answer": "x"},
+    ]
+    # Timed, but 95.5 seconds before noon reach no other day.
+    assert list(DirtyDay.objects.values_list("date", flat=True)) == [at.date()]
+
+
 @pytest.mark.parametrize(
     ("event_type", "context", "errors"),
     [
@@ -43,6 +56,8 @@ def test_log_word_practice_picks_the_type_from_the_grade(user):
         ("exam_answer", {"exam_id": 1, "question_id": 2, "submission_id": 3, "correct": "yes"},
          {"correct": "must be true or false"}),
         ("game_complete", {"game_id": 1, "score": 5, "duration_seconds": -1},
+         {"duration_seconds": "must be a number, zero or more"}),
+        ("exam_answer", {"exam_id": 1, "question_id": 2, "submission_id": 3, "correct": True, "duration_seconds": "9"},
          {"duration_seconds": "must be a number, zero or more"}),
         ("word_correct", {"word_id": 1, "x": "a" * 9000}, {"context": "is 9020 bytes of JSON; at most 8192 are allowed"}),
     ],

@@ -114,17 +114,19 @@ def test_the_teacher_reads_the_classrooms_days_and_every_learner(classroom):
     assert response.json() == {
         "classroom": room.pk, "from": "2026-03-09", "to": "2026-03-10",
         "totals": {**ZERO, "words_practiced": 2, "words_correct": 1, "words_incorrect": 1, "unique_words": 2,
-                   "accuracy": 0.5, "games_completed": 1, "time_spent": 120, "active_learners": 2},
+                   "accuracy": 0.5, "games_completed": 1, "time_spent": 120, "game_seconds": 120, "game_score": 5.0,
+                   "active_learners": 2},
         "days": [
             day(date(2026, 3, 9), words_practiced=1, words_correct=1, unique_words=1, accuracy=1.0,
                 active_learners=1),
             day(date(2026, 3, 10), words_practiced=1, words_incorrect=1, unique_words=1, accuracy=0.0,
-                games_completed=1, time_spent=120, active_learners=2),
+                games_completed=1, time_spent=120, game_seconds=120, game_score=5.0, active_learners=2),
         ],
         "learners": [
             {**learner_zero, "user_id": ann.pk, "name": "ann", "words_practiced": 2, "words_correct": 1,
              "words_incorrect": 1, "accuracy": 0.5, "active_days": 2, "last_active": "2026-03-10"},
             {**learner_zero, "user_id": bob.pk, "name": "bob", "games_completed": 1, "time_spent": 120,
+             "game_seconds": 120, "game_score": 5.0,
              "active_days": 1, "last_active": "2026-03-10"},
             {**learner_zero, "user_id": cid.pk, "name": "cid", "active_days": 0, "last_active": None},
         ],

@@ -53,12 +53,14 @@ class SubmittedAnswerInline(admin.TabularInline):
 
 @admin.register(Submission)
 class SubmissionAdmin(admin.ModelAdmin):
-    list_display = ["exam", "learner", "classroom", "score", "correct_count", "question_count", "submitted_at"]
+    list_display = ["exam", "learner", "classroom", "score", "correct_count", "question_count", "duration_seconds",
+                    "submitted_at"]
     list_filter = ["exam", "classroom", "submitted_at"]
     search_fields = ["learner__username", "exam__title"]
     list_select_related = ["exam", "learner", "classroom"]
     date_hierarchy = "submitted_at"
-    readonly_fields = ["exam", "learner", "classroom", "submitted_at", "correct_count", "question_count", "score"]
+    readonly_fields = ["exam", "learner", "classroom", "started_at", "submitted_at", "duration_seconds",
+                       "correct_count", "question_count", "score"]
     inlines = [SubmittedAnswerInline]
 
     def has_add_permission(self, request):

@@ -2,6 +2,7 @@
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.utils import extend_schema
+from django.utils import timezone
 from rest_framework import generics, serializers, status
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
@@ -117,9 +118,26 @@ class AnswerSerializer(serializers.Serializer):
                                    help_text="Multiple choice: the chosen option, exactly. Short text: the text.")
 
 
+class AwareDateTimeField(serializers.DateTimeField):
+    """An ISO 8601 instant that must carry its time zone offset: a client's clock has no server time zone."""
+
+    default_error_messages = {"naive": "Must include a time zone offset (e.g. Z or +02:00)."}
+
+    def enforce_timezone(self, value):
+        if timezone.is_naive(value):
+            self.fail("naive")
+        return super().enforce_timezone(value)
+
+
 class SubmissionCreateSerializer(serializers.Serializer):
     classroom_id = serializers.IntegerField(required=False, allow_null=True,
                                             help_text="The classroom the exam is taken in; you must belong to it.")
+    started_at = AwareDateTimeField(
+        required=False, allow_null=True,
+        help_text="When you opened the exam (ISO 8601 with an offset, your clock): the time from it to the "
+                  "submission counts as time on task. At most LEARNING_EVENTS_MAX_FUTURE_SKEW_SECONDS after the "
+                  "server's clock (a start after the submission counts as the submission's instant) and at most "
+                  "LEARNING_EVENTS_MAX_SESSION_SECONDS before it.")
     answers = AnswerSerializer(many=True, max_length=services.MAX_QUESTIONS,
                                help_text="One answer to every question of the exam.")
 
@@ -140,6 +158,10 @@ class SubmissionSerializer(serializers.Serializer):
     correct_count = serializers.IntegerField(read_only=True)
     question_count = serializers.IntegerField(read_only=True)
     score = serializers.FloatField(read_only=True, help_text="Share of questions answered right, 0..1.")
+    started_at = serializers.DateTimeField(read_only=True, allow_null=True,
+                                           help_text="When the learner opened the exam; null when not sent.")
+    duration_seconds = serializers.FloatField(read_only=True, allow_null=True,
+                                              help_text="Seconds from started_at to submitted_at; null when untimed.")
     results = AnswerResultSerializer(source="answers", many=True, read_only=True)
 
 
@@ -158,6 +180,7 @@ class ExamSubmissionListCreateApi(generics.ListAPIView):
         serializer.is_valid(raise_exception=True)
         classroom = optional_member_classroom(request.user, serializer.validated_data.get("classroom_id"))
         submission = services.submit_exam(learner=request.user, exam=exam, classroom=classroom,
-                                          answers=serializer.validated_data["answers"])
+                                          answers=serializer.validated_data["answers"],
+                                          started_at=serializer.validated_data.get("started_at"))
         return Response(SubmissionSerializer(selectors.submission_with_answers(submission.pk)).data,
                         status=status.HTTP_201_CREATED)

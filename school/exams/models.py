@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils import timezone
 
 
 class Exam(models.Model):
@@ -61,10 +62,15 @@ class Submission(models.Model):
     learner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="exam_submissions")
     classroom = models.ForeignKey("classrooms.Classroom", null=True, blank=True, on_delete=models.SET_NULL,
                                   related_name="exam_submissions")
-    submitted_at = models.DateTimeField(auto_now_add=True)
+    # Set by the service (now), not auto_now_add: the exam's start is checked against the same instant.
+    submitted_at = models.DateTimeField(default=timezone.now)
     correct_count = models.PositiveIntegerField(default=0)
     question_count = models.PositiveIntegerField(default=0)
     score = models.FloatField(default=0.0, help_text="Share of questions answered right, 0..1.")
+    started_at = models.DateTimeField(null=True, blank=True,
+                                      help_text="When the learner opened the exam (client clock), if sent.")
+    duration_seconds = models.FloatField(null=True, blank=True,
+                                         help_text="Seconds from started_at to submitted_at: time on task.")
 
     class Meta:
         ordering = ["-submitted_at", "-id"]

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Mapping, Sequence
+from datetime import datetime
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
+from learning_events.conf import app_settings as pipeline_settings
 from learning_events.services import log_exam_answers
 
 from .models import Exam, Question, Submission, SubmittedAnswer
@@ -71,14 +74,38 @@ def _ids(ids: Sequence[int]) -> str:
     return ", ".join(str(i) for i in ids)
 
 
+def checked_start(started_at: datetime, submitted_at: datetime) -> datetime:
+    """When a learner opened an exam submitted at ``submitted_at``, from the client's ``started_at``.
+
+    Clocks differ: a start up to the pipeline's ``MAX_FUTURE_SKEW`` after the submission is taken as the
+    submission's own instant (no time spent). Returns the start to store. Raises ``ValidationError`` (on
+    ``started_at``) when it has no time zone, lies further in the future, or lies more than the pipeline's
+    ``MAX_SESSION`` (the longest a timed activity counts) before the submission.
+    """
+    if timezone.is_naive(started_at):
+        raise ValidationError({"started_at": "Must include a time zone offset (e.g. Z or +02:00)."})
+    skew, longest = pipeline_settings.MAX_FUTURE_SKEW, pipeline_settings.MAX_SESSION
+    if started_at > submitted_at + skew:
+        raise ValidationError({"started_at": f"Must not be in the future: at most {int(skew.total_seconds())} "
+                                             "seconds after the server's clock."})
+    if started_at < submitted_at - longest:
+        raise ValidationError({"started_at": f"Must be at most {int(longest.total_seconds())} seconds before "
+                                             "the submission."})
+    return min(started_at, submitted_at)
+
+
 @transaction.atomic
-def submit_exam(*, learner, exam: Exam, answers: Sequence[Mapping[str, Any]], classroom=None) -> Submission:
+def submit_exam(*, learner, exam: Exam, answers: Sequence[Mapping[str, Any]], classroom=None,
+                started_at: datetime | None = None) -> Submission:
     """Grade ``answers`` (``question_id``, ``answer``) to every question of ``exam`` and store the submission.
 
     Each graded answer is logged as one ``exam_answer`` event, all in one insert and in this transaction:
     the submission and its events commit or roll back together. ``classroom`` must already be checked as
-    one the learner belongs to. Raises ``ValidationError`` when the exam has no questions or when the
-    answers miss, repeat or stray from its questions, or name an option a question does not offer.
+    one the learner belongs to. ``started_at`` (optional, when the learner opened the exam) is checked by
+    ``checked_start`` and makes the submission timed: it stores ``started_at`` and ``duration_seconds``,
+    and the first answer's event carries that duration (time on task). Raises ``ValidationError`` when the
+    exam has no questions, when the answers miss, repeat or stray from its questions, or name an option a
+    question does not offer, or on a bad ``started_at``.
     """
     questions = {q.pk: q for q in exam.questions.all()}
     if not questions:
@@ -86,6 +113,11 @@ def submit_exam(*, learner, exam: Exam, answers: Sequence[Mapping[str, Any]], cl
     problems = _answer_problems(questions, answers)
     if problems:
         raise ValidationError({"answers": problems})
+    submitted_at = timezone.now()
+    duration_seconds = None
+    if started_at is not None:
+        started_at = checked_start(started_at, submitted_at)
+        duration_seconds = (submitted_at - started_at).total_seconds()
 
     graded = sorted(
         ((questions[a["question_id"]], a["answer"], is_correct(questions[a["question_id"]], a["answer"]))
@@ -95,7 +127,8 @@ def submit_exam(*, learner, exam: Exam, answers: Sequence[Mapping[str, Any]], cl
     correct_count = sum(correct for _, _, correct in graded)
     submission = Submission.objects.create(
         exam=exam, learner=learner, classroom=classroom, correct_count=correct_count,
-        question_count=len(graded), score=correct_count / len(graded),
+        question_count=len(graded), score=correct_count / len(graded), submitted_at=submitted_at,
+        started_at=started_at, duration_seconds=duration_seconds,
     )
     SubmittedAnswer.objects.bulk_create(
         SubmittedAnswer(submission=submission, question=question, answer=answer, correct=correct)
@@ -103,7 +136,7 @@ def submit_exam(*, learner, exam: Exam, answers: Sequence[Mapping[str, Any]], cl
     )
     log_exam_answers(
         learner, exam_id=exam.pk, submission_id=submission.pk, classroom=classroom,
-        occurred_at=submission.submitted_at,
+        occurred_at=submission.submitted_at, duration_seconds=duration_seconds,
         answers=[{"question_id": q.pk, "correct": correct, "answer": answer} for q, answer, correct in graded],
     )
     return submission

@@ -48,9 +48,11 @@ def complete_content(*, learner, content: Content, classroom=None, reading: Read
     """Mark a reading of ``content`` completed and log ``content_complete``; return it and whether it is new.
 
     The reading is ``reading`` when given (the learner's own, already looked up), else the learner's latest
-    open reading of ``content`` (in ``classroom`` when given), else a new one. The event carries the reading's
-    classroom and ``duration_seconds`` when given. Raises ``ValidationError`` when the given reading is
-    already completed or happened in another classroom than ``classroom``.
+    open reading of ``content`` (in ``classroom`` when given), else a new one. Its duration is the client's
+    ``duration_seconds`` when given; else, for a reading opened before (``view_content``), the time from
+    opening to completion, at most ``MAX_READING_SECONDS``; else (a completion with no view) none. The
+    reading stores it and the event carries it, with the reading's classroom. Raises ``ValidationError``
+    when the given reading is already completed or happened in another classroom than ``classroom``.
     """
     if reading is not None:
         reading = Reading.objects.select_for_update().get(pk=reading.pk)
@@ -68,6 +70,9 @@ def complete_content(*, learner, content: Content, classroom=None, reading: Read
     if created:
         reading = Reading(learner=learner, content=content, classroom=classroom)
     reading.completed_at = timezone.now()
+    if duration_seconds is None and not created:
+        opened_for = (reading.completed_at - reading.viewed_at).total_seconds()
+        duration_seconds = min(max(opened_for, 0.0), MAX_READING_SECONDS)
     reading.duration_seconds = duration_seconds
     reading.save()
     log_content_complete(learner, content_id=content.pk, content_type=_content_type(content),

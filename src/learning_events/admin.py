@@ -83,7 +83,7 @@ class RejectedEventAdmin(ReadOnlyAdmin):
 # --- rollups: derived rows, recomputed from the events (``rollup_stats``), never edited by hand ---------
 
 _FIGURES = ["words_practiced", "accuracy", "unique_words", "exam_answers", "exam_accuracy", "content_completed",
-            "games_completed", "sessions", "time_spent"]
+            "games_completed", "game_score", "sessions", "time_spent", "exam_seconds", "reading_seconds", "game_seconds"]
 
 
 @admin.register(LearnerDailyStats)

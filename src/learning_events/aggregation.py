@@ -45,12 +45,19 @@ from .timezones import day_bounds, local_date, time_zones_of
 FIGURES = (
     "words_practiced", "words_correct", "words_incorrect", "unique_words", "accuracy",
     "exam_answers", "exam_correct", "exam_accuracy", "content_viewed", "content_completed",
-    "games_completed", "sessions", "time_spent",
+    "games_completed", "sessions", "time_spent", "exam_seconds", "reading_seconds", "game_seconds", "game_score",
 )
 #: Events that belong to a practice session when they carry a ``session_id``.
 SESSION_TYPES = (et.PRACTICE_START, et.PRACTICE_END, et.WORD_CORRECT, et.WORD_INCORRECT)
 #: Events whose ``duration_seconds`` covers the time before them.
-DURATION_TYPES = (et.CONTENT_VIEW, et.CONTENT_COMPLETE, et.GAME_COMPLETE)
+DURATION_TYPES = (et.EXAM_ANSWER, et.CONTENT_VIEW, et.CONTENT_COMPLETE, et.GAME_COMPLETE)
+#: The per-activity figures: the timed events whose declared durations each sums (not merged: see
+#: docs/aggregation.md). Every one of DURATION_TYPES belongs to exactly one.
+ACTIVITY_SECONDS = {
+    "exam_seconds": (et.EXAM_ANSWER,),
+    "reading_seconds": (et.CONTENT_VIEW, et.CONTENT_COMPLETE),
+    "game_seconds": (et.GAME_COMPLETE,),
+}
 _SESSION_TYPES, _DURATION_TYPES = frozenset(SESSION_TYPES), frozenset(DURATION_TYPES)
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -88,6 +95,7 @@ class Activity:
     session_id: str | None = None  # normalised: lower-case hex without dashes
     duration: int = 0  # microseconds the event covers before ``at`` (capped at MAX_SESSION)
     correct: bool = False  # exam answers: graded correct
+    score: float = 0.0  # completed games: their score
 
     @classmethod
     def of(cls, event_type: str, occurred_at: datetime, classroom_id: int | None, context: dict) -> Activity:
@@ -108,6 +116,7 @@ class Activity:
             session_id=session_id.lower().replace("-", "") if session_id else None,
             duration=duration,
             correct=event_type == et.EXAM_ANSWER and context.get("correct") is True,
+            score=float(context.get("score") or 0) if event_type == et.GAME_COMPLETE else 0.0,
         )
 
 
@@ -124,6 +133,8 @@ def daily_figures(activities: Iterable[Activity], start: int, end: int) -> dict[
     correct = sum(a.event_type == et.WORD_CORRECT for a in words)
     exams = [a for a in today if a.event_type == et.EXAM_ANSWER]
     exam_correct = sum(a.correct for a in exams)
+    seconds = {name: sum(a.duration for a in today if a.event_type in types) // 1_000_000
+               for name, types in ACTIVITY_SECONDS.items()}
     return {
         "words_practiced": len(words),
         "words_correct": correct,
@@ -139,6 +150,8 @@ def daily_figures(activities: Iterable[Activity], start: int, end: int) -> dict[
         "sessions": len({(a.classroom_id, a.session_id) for a in today
                          if a.event_type == et.PRACTICE_START and a.session_id}),
         "time_spent": time_on_task(activities, start, end) // 1_000_000,
+        **seconds,
+        "game_score": float(sum(a.score for a in today if a.event_type == et.GAME_COMPLETE)),
     }
 
 
@@ -221,7 +234,9 @@ def aggregate_daily_stats(user_id: int, date: date) -> dict[str, Any]:
     """The learner's figures on their local ``date``, computed from the events themselves.
 
     Returns every name of ``FIGURES``: counts (int), ``accuracy`` and ``exam_accuracy`` (0..1, None when
-    nothing was practised or answered) and ``time_spent`` (whole seconds of time on task). The stored
+    nothing was practised or answered), ``time_spent`` (whole seconds of time on task), ``exam_seconds``,
+    ``reading_seconds`` and ``game_seconds`` (whole seconds: the day's timed events' durations, summed) and
+    ``game_score`` (float: the day's completed games' scores, summed). The stored
     ``LearnerDailyStats`` row of the day equals it once the day is rolled up (no row: all zeros).
     """
     start, end, activities = learner_day_activities(user_id, date)
@@ -472,10 +487,14 @@ class _Dialect:
 
 
 # The kinds of event the tallies count, numbered as _TALLIES_SQL reads them.
+_TALLY_KINDS = {event_type: number for number, event_type in enumerate(
+    (et.WORD_CORRECT, et.WORD_INCORRECT, et.EXAM_ANSWER, et.CONTENT_VIEW, et.CONTENT_COMPLETE, et.GAME_COMPLETE),
+    start=1)}
 _TALLY_KIND = "CASE e.event_type {} ELSE 0 END".format(" ".join(
-    f"WHEN '{event_type}' THEN {number}" for number, event_type in enumerate(
-        (et.WORD_CORRECT, et.WORD_INCORRECT, et.EXAM_ANSWER, et.CONTENT_VIEW, et.CONTENT_COMPLETE, et.GAME_COMPLETE),
-        start=1)))
+    f"WHEN '{event_type}' THEN {number}" for event_type, number in _TALLY_KINDS.items()))
+# Which kinds each per-activity figure sums the durations of, as _TALLIES_SQL's {exam_kinds}, ...
+_ACTIVITY_KINDS = {f"{name.removesuffix('_seconds')}_kinds": ", ".join(str(_TALLY_KINDS[t]) for t in types)
+                   for name, types in ACTIVITY_SECONDS.items()}
 
 
 def _sql_list(values: Iterable[str]) -> str:
@@ -556,20 +575,24 @@ def _rollup_in_transaction(cursor: Any, dialect: _Dialect, pairs: set[tuple[int,
     # 3. Two passes over the events: the day's tallies, and the sessions' edges and timed activities
     #    around the day; then the figures of each (learner, day, classroom).
     word_types = _sql_list(et.WORD_TYPES)
+    # A timed event's duration in microseconds, capped at MAX_SESSION (the same IEEE steps as Activity.of):
+    # what it covers of time on task, and what it adds to its activity's seconds.
+    seconds = "CAST(e.context ->> 'duration_seconds' AS DOUBLE PRECISION)"
+    capped = (f"CASE WHEN {seconds} >= {int(reach.total_seconds())} THEN {reach // MICROSECOND} "
+              f"WHEN {seconds} > 0 THEN {dialect.truncate(f'{seconds} * 1000000')} ELSE 0 END")
+    duration_types = _sql_list(DURATION_TYPES)
     cursor.execute(_TALLIES_SQL.format(
         **tables, scanned_table=dialect.scanned_table, fence=dialect.fence, kind=_TALLY_KIND,
+        capped=capped, duration_types=duration_types, **_ACTIVITY_KINDS,
         within=dialect.within(min(b["day_lo"] for b in bounds.values()), max(b["day_hi"] for b in bounds.values())),
         word_id=f"CASE WHEN e.event_type IN ({word_types}) THEN CAST(e.context ->> 'word_id' AS BIGINT) END",
     ))
-    seconds = "CAST(e.context ->> 'duration_seconds' AS DOUBLE PRECISION)"
     idle = app_settings.IDLE_GAP // MICROSECOND
     cursor.execute(_EDGES_SQL.format(
         **tables, instant=dialect.instant("e.occurred_at"), bucket=dialect.bucket("t", max(idle, 1)),
         **{f"{column}_micros": dialect.instant_micros(column) for column in ("lo", "hi", "first_start", "last_end")},
-        raw_sid="e.context ->> 'session_id'", sid=dialect.session_key("raw_sid"), seconds=seconds,
-        duration=dialect.truncate(f"{seconds} * 1000000"),
-        max_session=reach // MICROSECOND, max_session_seconds=int(reach.total_seconds()),
-        session_types=_sql_list(SESSION_TYPES), duration_types=_sql_list(DURATION_TYPES),
+        raw_sid="e.context ->> 'session_id'", sid=dialect.session_key("raw_sid"), seconds=seconds, capped=capped,
+        session_types=_sql_list(SESSION_TYPES), duration_types=duration_types,
         idle_before=dialect.later_than("lo", "before", idle), idle_after=dialect.later_than("after", "hi", idle),
         fence=dialect.fence,
         within=dialect.within(min(b["scan_lo"] for b in bounds.values()), max(b["scan_hi"] for b in bounds.values())),
@@ -690,7 +713,10 @@ JOIN {events} e ON e.classroom_id = s.classroom_id AND e.occurred_at >= s.lo AND
 # The events of each learner's day, tallied once per (learner, day, classroom, word): the word rollups and
 # every count of the daily figures are sums of these rows (word_id NULL: the day's other events). Each event
 # is classified once ({kind}: 1 correct, 2 incorrect answer, 3 exam answer, 4 content view, 5 content
-# completion, 6 game, 0 other), and the counts are filtered on that number.
+# completion, 6 game, 0 other), and the counts are filtered on that number. A timed event's capped duration
+# ({capped}, microseconds; 0 for the others) and a game's score are read where the event is scanned, and
+# summed per activity ({exam_kinds}, {reading_kinds}, {game_kinds}: ACTIVITY_SECONDS as kinds): the
+# per-activity seconds cost no pass of their own.
 _TALLIES_SQL = """
 CREATE {scanned_table} TABLE le_rollup_tallies AS
 SELECT user_id, day, classroom_id, word_id,
@@ -701,10 +727,16 @@ SELECT user_id, day, classroom_id, word_id,
   CAST(COUNT(*) FILTER (WHERE kind = 3 AND good) AS INTEGER) AS exam_correct,
   CAST(COUNT(*) FILTER (WHERE kind = 4) AS INTEGER) AS content_viewed,
   CAST(COUNT(*) FILTER (WHERE kind = 5) AS INTEGER) AS content_completed,
-  CAST(COUNT(*) FILTER (WHERE kind = 6) AS INTEGER) AS games_completed
+  CAST(COUNT(*) FILTER (WHERE kind = 6) AS INTEGER) AS games_completed,
+  CAST(COALESCE(SUM(us) FILTER (WHERE kind IN ({exam_kinds})), 0) AS BIGINT) AS exam_us,
+  CAST(COALESCE(SUM(us) FILTER (WHERE kind IN ({reading_kinds})), 0) AS BIGINT) AS reading_us,
+  CAST(COALESCE(SUM(us) FILTER (WHERE kind IN ({game_kinds})), 0) AS BIGINT) AS game_us,
+  COALESCE(SUM(score) FILTER (WHERE kind = 6), 0.0) AS game_score
 FROM (
   SELECT w.user_id, w.day, e.classroom_id, e.occurred_at AS t, {kind} AS kind, {word_id} AS word_id,
-    e.event_type = 'exam_answer' AND e.context -> 'correct' = 'true' AS good
+    e.event_type = 'exam_answer' AND e.context -> 'correct' = 'true' AS good,
+    CASE WHEN e.event_type IN ({duration_types}) THEN {capped} ELSE 0 END AS us,
+    CASE WHEN e.event_type = 'game_complete' THEN CAST(e.context ->> 'score' AS DOUBLE PRECISION) END AS score
   FROM le_rollup_windows w
   JOIN {events} e ON e.user_id = w.user_id AND e.occurred_at >= w.day_lo AND e.occurred_at < w.day_hi {within}
   {fence}
@@ -732,9 +764,7 @@ WITH timed AS (
     CASE WHEN e.occurred_at >= w.day_lo AND e.occurred_at < w.day_hi THEN 1 ELSE 0 END AS today,
     CASE WHEN e.event_type IN ({session_types}) THEN {raw_sid} END AS raw_sid,
     CASE WHEN e.event_type IN ({duration_types}) THEN e.id END AS activity,
-    CASE WHEN e.event_type IN ({duration_types}) AND {seconds} > 0 THEN
-      CASE WHEN {seconds} >= {max_session_seconds} THEN {max_session} ELSE {duration} END
-    END AS duration
+    CASE WHEN e.event_type IN ({duration_types}) AND {seconds} > 0 THEN {capped} END AS duration
   FROM le_rollup_windows w
   JOIN {events} e ON e.user_id = w.user_id AND e.occurred_at >= w.scan_lo AND e.occurred_at < w.scan_hi {within}
   WHERE e.event_type IN ({session_types}, {duration_types})
@@ -770,7 +800,9 @@ WHERE (sid IS NULL AND duration IS NOT NULL)
                             OR first_start IS NOT NULL OR last_end IS NOT NULL))
 """
 
-# Figures per (learner, day, classroom or NULL), and the learner's whole time on task of the day.
+# Figures per (learner, day, classroom or NULL), and the learner's whole time on task of the day. The
+# per-activity times are kept in microseconds too (``exam_us``, ...): a learner's day rounds down the sum over
+# their classrooms, as its time on task does, and a classroom sums its learners' rounded seconds.
 #
 # Time on task, set-based: a session counts from its first start to its last end (without a start: its
 # first event; without an end: its last event). Each run [first, last] of its events is clamped to those
@@ -831,15 +863,16 @@ parts AS (
     SUM(attempts - correct) AS words_incorrect, COUNT(word_id) AS unique_words, SUM(exam_answers) AS exam_answers,
     SUM(exam_correct) AS exam_correct, SUM(content_viewed) AS content_viewed,
     SUM(content_completed) AS content_completed, SUM(games_completed) AS games_completed, 0 AS sessions,
-    0 AS time_us
+    0 AS time_us, SUM(exam_us) AS exam_us, SUM(reading_us) AS reading_us, SUM(game_us) AS game_us,
+    SUM(game_score) AS game_score
   FROM le_rollup_tallies GROUP BY user_id, day, classroom_id
   UNION ALL
-  SELECT user_id, day, classroom_id, 0, 0, 0, 0, 0, 0, 0, 0, 0, COUNT(DISTINCT sid), 0
+  SELECT user_id, day, classroom_id, 0, 0, 0, 0, 0, 0, 0, 0, 0, COUNT(DISTINCT sid), 0, 0, 0, 0, 0.0
   FROM le_rollup_edges WHERE starts_today = 1
   GROUP BY user_id, day, classroom_id
   UNION ALL
   SELECT user_id, day, classroom_id, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-    CASE WHEN reach IS NULL OR reach <= lo THEN hi - lo WHEN reach < hi THEN hi - reach ELSE 0 END
+    CASE WHEN reach IS NULL OR reach <= lo THEN hi - lo WHEN reach < hi THEN hi - reach ELSE 0 END, 0, 0, 0, 0.0
   FROM room_reach
 )
 SELECT p.user_id, p.day, p.classroom_id,
@@ -854,7 +887,11 @@ SELECT p.user_id, p.day, p.classroom_id,
   CAST(SUM(p.games_completed) AS BIGINT) AS games_completed,
   CAST(SUM(p.sessions) AS BIGINT) AS sessions,
   CAST(SUM(p.time_us) AS BIGINT) / 1000000 AS time_spent,
-  CAST(COALESCE(MAX(l.time_us), 0) AS BIGINT) / 1000000 AS learner_time_spent
+  CAST(COALESCE(MAX(l.time_us), 0) AS BIGINT) / 1000000 AS learner_time_spent,
+  CAST(SUM(p.exam_us) AS BIGINT) AS exam_us, CAST(SUM(p.exam_us) AS BIGINT) / 1000000 AS exam_seconds,
+  CAST(SUM(p.reading_us) AS BIGINT) AS reading_us, CAST(SUM(p.reading_us) AS BIGINT) / 1000000 AS reading_seconds,
+  CAST(SUM(p.game_us) AS BIGINT) AS game_us, CAST(SUM(p.game_us) AS BIGINT) / 1000000 AS game_seconds,
+  SUM(p.game_score) AS game_score
 FROM parts p LEFT JOIN learner_time l ON l.user_id = p.user_id AND l.day = p.day
 GROUP BY p.user_id, p.day, p.classroom_id
 """
@@ -863,11 +900,16 @@ _RATIO = "CASE WHEN SUM({whole}) > 0 THEN CAST(SUM({part}) AS DOUBLE PRECISION) 
 _SUMS = """
   SUM(f.words_practiced), SUM(f.words_correct), SUM(f.words_incorrect), {accuracy},
   SUM(f.exam_answers), SUM(f.exam_correct), {exam_accuracy},
-  SUM(f.content_viewed), SUM(f.content_completed), SUM(f.games_completed), SUM(f.sessions)
+  SUM(f.content_viewed), SUM(f.content_completed), SUM(f.games_completed), SUM(f.sessions), SUM(f.game_score)
 """.format(accuracy=_RATIO.format(part="f.words_correct", whole="f.words_practiced"),
            exam_accuracy=_RATIO.format(part="f.exam_correct", whole="f.exam_answers"))
 _COLUMNS = ("words_practiced, words_correct, words_incorrect, accuracy, exam_answers, exam_correct, "
-            "exam_accuracy, content_viewed, content_completed, games_completed, sessions")
+            "exam_accuracy, content_viewed, content_completed, games_completed, sessions, game_score")
+# The per-activity seconds: a learner's day rounds down its microseconds summed over classrooms (_LEARNER_SECONDS);
+# a learner's day in a classroom, and a classroom's day, sum the rounded seconds of le_rollup_figures.
+_SECONDS_COLUMNS = "exam_seconds, reading_seconds, game_seconds"
+_LEARNER_SECONDS = ", ".join(f"CAST(SUM(f.{name}_us) AS BIGINT) / 1000000" for name in ("exam", "reading", "game"))
+_ROOM_SECONDS = "SUM(f.exam_seconds), SUM(f.reading_seconds), SUM(f.game_seconds)"
 
 # The recomputed learner-days that have a stored row, each found by one probe of the learner-day key (OFFSET 0
 # keeps the probe a per-row subquery on PostgreSQL, never a hash join over the whole table).
@@ -914,8 +956,8 @@ GROUP BY x.classroom_id, x.day, x.word_id
     # learner, all over an index as large as the history).
     "{delete_learner}",
     f"""
-INSERT INTO {{learner}} (user_id, date, {_COLUMNS}, unique_words, time_spent, updated_at)
-SELECT f.user_id, f.day, {_SUMS}, COALESCE(MAX(u.words), 0), MAX(f.learner_time_spent), %s
+INSERT INTO {{learner}} (user_id, date, {_COLUMNS}, {_SECONDS_COLUMNS}, unique_words, time_spent, updated_at)
+SELECT f.user_id, f.day, {_SUMS}, {_LEARNER_SECONDS}, COALESCE(MAX(u.words), 0), MAX(f.learner_time_spent), %s
 FROM le_rollup_figures f
 LEFT JOIN (SELECT user_id, day, COUNT(DISTINCT word_id) AS words
            FROM le_rollup_tallies WHERE word_id IS NOT NULL GROUP BY user_id, day) u
@@ -925,8 +967,9 @@ GROUP BY f.user_id, f.day
     # Learner days in each classroom.
     "{delete_learner_room}",
     f"""
-INSERT INTO {{learner_room}} (user_id, classroom_id, date, {_COLUMNS}, unique_words, time_spent, updated_at)
-SELECT f.user_id, f.classroom_id, f.day, {_SUMS}, SUM(f.unique_words), SUM(f.time_spent), %s
+INSERT INTO {{learner_room}} (user_id, classroom_id, date, {_COLUMNS}, {_SECONDS_COLUMNS}, unique_words, time_spent,
+                              updated_at)
+SELECT f.user_id, f.classroom_id, f.day, {_SUMS}, {_ROOM_SECONDS}, SUM(f.unique_words), SUM(f.time_spent), %s
 FROM le_rollup_figures f WHERE f.classroom_id IS NOT NULL
 GROUP BY f.user_id, f.classroom_id, f.day
 """,
@@ -936,8 +979,9 @@ DELETE FROM {room} WHERE id IN (
   SELECT x.id FROM le_rollup_scope s JOIN {room} x ON x.classroom_id = s.classroom_id AND x.date = s.day)
 """,
     f"""
-INSERT INTO {{room}} (classroom_id, date, {_COLUMNS}, unique_words, time_spent, active_learners, updated_at)
-SELECT f.classroom_id, f.day, {_SUMS},
+INSERT INTO {{room}} (classroom_id, date, {_COLUMNS}, {_SECONDS_COLUMNS}, unique_words, time_spent, active_learners,
+                      updated_at)
+SELECT f.classroom_id, f.day, {_SUMS}, {_ROOM_SECONDS},
   (SELECT COUNT(*) FROM {{room_word}} x WHERE x.classroom_id = f.classroom_id AND x.date = f.day),
   SUM(f.time_spent), COUNT(*), %s
 FROM le_rollup_figures f JOIN le_rollup_scope s ON s.classroom_id = f.classroom_id AND s.day = f.day

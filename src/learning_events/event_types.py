@@ -133,7 +133,9 @@ CATALOGUE: dict[str, EventType] = {
                   "The server graded a flashcard answer as incorrect."),
         EventType(EXAM_ANSWER, "Exam Answer",
                   {"exam_id": INTEGER, "question_id": INTEGER, "submission_id": INTEGER, "correct": BOOLEAN},
-                  {"answer": STRING}, False, "The server graded one answer of an exam submission."),
+                  {"answer": STRING, "duration_seconds": NON_NEGATIVE_NUMBER}, False,
+                  "The server graded one answer of an exam submission. The first answer of a timed submission "
+                  "carries the seconds the learner spent on the whole exam (duration_seconds)."),
         EventType(CONTENT_VIEW, "Content Viewed", _content, {"duration_seconds": NON_NEGATIVE_NUMBER}, True,
                   "A learner opened a story or an article."),
         EventType(CONTENT_COMPLETE, "Content Completed", _content, {"duration_seconds": NON_NEGATIVE_NUMBER}, True,

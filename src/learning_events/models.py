@@ -122,6 +122,13 @@ class ActivityFigures(models.Model):
     games_completed = models.PositiveIntegerField(default=0)
     sessions = models.PositiveIntegerField(default=0)
     time_spent = models.PositiveIntegerField(default=0, help_text="Seconds of time on task.")
+    # Per-activity time: the declared durations of the day's timed events, each capped at MAX_SESSION and
+    # counted whole on the day the event occurred (not merged, not split: see docs/aggregation.md).
+    exam_seconds = models.PositiveIntegerField(default=0, help_text="Seconds declared by the day's exam answers.")
+    reading_seconds = models.PositiveIntegerField(
+        default=0, help_text="Seconds declared by the day's content views and completions.")
+    game_seconds = models.PositiveIntegerField(default=0, help_text="Seconds declared by the day's completed games.")
+    game_score = models.FloatField(default=0.0, help_text="Sum of the scores of the day's completed games.")
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

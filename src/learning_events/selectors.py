@@ -30,7 +30,8 @@ from .models import (
 
 #: Figures that add up over days and learners.
 ADDITIVE = ("words_practiced", "words_correct", "words_incorrect", "exam_answers", "exam_correct",
-            "content_viewed", "content_completed", "games_completed", "sessions", "time_spent")
+            "content_viewed", "content_completed", "games_completed", "sessions", "time_spent",
+            "exam_seconds", "reading_seconds", "game_seconds", "game_score")
 
 
 def _ratio(part: int, whole: int) -> float | None:

@@ -595,10 +595,14 @@ def log_practice_end(user: Any, session_id: uuid.UUID | str, classroom: Any = No
 
 
 def log_exam_answers(user: Any, *, exam_id: int, submission_id: int, answers: Iterable[Mapping[str, Any]],
-                     classroom: Any = None, occurred_at: datetime | None = None) -> int:
-    """Log every graded answer of one exam submission in one insert.
+                     classroom: Any = None, occurred_at: datetime | None = None,
+                     duration_seconds: float | None = None) -> int:
+    """Log every graded answer of one exam submission in one insert; return how many were stored.
 
-    ``answers`` items carry ``question_id``, ``correct`` and optionally ``answer`` (the learner's text).
+    ``answers`` items carry ``question_id``, ``correct`` and optionally ``answer`` (the learner's text), in
+    the exam's order. ``duration_seconds`` (the time the learner spent on the whole submission, ending at
+    ``occurred_at``) goes on the first answer only, so that the submission's time counts once wherever
+    durations are summed. Raises ``InvalidEvent`` on a bad answer or duration.
     """
     occurred_at = occurred_at or timezone.now()
     return log_events(
@@ -611,9 +615,10 @@ def log_exam_answers(user: Any, *, exam_id: int, submission_id: int, answers: It
                 "exam_id": exam_id, "submission_id": submission_id,
                 "question_id": a["question_id"], "correct": a["correct"],
                 **({"answer": a["answer"]} if a.get("answer") is not None else {}),
+                **({"duration_seconds": duration_seconds} if n == 0 and duration_seconds is not None else {}),
             },
         }
-        for a in answers
+        for n, a in enumerate(answers)
     )
 
 

@@ -2,6 +2,7 @@
 
 import io
 from collections import Counter
+from datetime import timedelta
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -139,6 +140,11 @@ def test_exams_readings_and_games_agree_with_their_events(demo):
              e.context["correct"]) for e in LearningEvent.objects.filter(event_type="exam_answer")} == submitted
     for submission in Submission.objects.all():
         assert submission.score == submission.correct_count / submission.question_count
+    # Every demo submission is timed, and its time is carried once, by its first answer's event.
+    timed = sorted((e.context["submission_id"], e.context["duration_seconds"], e.occurred_at)
+                   for e in LearningEvent.objects.filter(event_type="exam_answer", context__has_key="duration_seconds"))
+    assert timed == sorted((s.pk, s.duration_seconds, s.submitted_at) for s in Submission.objects.all())
+    assert all(s.submitted_at - s.started_at == timedelta(seconds=s.duration_seconds) for s in Submission.objects.all())
     views = Counter((e.user_id, e.context["content_id"], e.occurred_at)
                     for e in LearningEvent.objects.filter(event_type="content_view"))
     assert views == Counter(Reading.objects.values_list("learner_id", "content_id", "viewed_at"))

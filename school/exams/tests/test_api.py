@@ -1,4 +1,7 @@
+from datetime import UTC, datetime, timedelta
+
 import pytest
+from django.utils import timezone
 from learning_events.models import LearningEvent
 
 from school import factories
@@ -154,7 +157,7 @@ def test_learner_submits_in_a_classroom_gets_graded_and_each_answer_is_an_event(
     assert response.json() == {
         "id": submission.pk, "exam_id": exam.pk, "learner_id": learner.pk, "learner": learner.username,
         "classroom_id": classroom.pk, "submitted_at": submission.submitted_at.isoformat().replace("+00:00", "Z"),
-        "correct_count": 1, "question_count": 2, "score": 0.5,
+        "correct_count": 1, "question_count": 2, "score": 0.5, "started_at": None, "duration_seconds": None,
         "results": [
             {"question_id": mc.pk, "answer": "perro", "correct": False},
             {"question_id": short.pk, "answer": "  the   CAT ", "correct": True},
@@ -181,6 +184,73 @@ def test_submission_outside_a_classroom_logs_events_without_one(exam, questions,
     assert (response.json()["score"], response.json()["classroom_id"]) == (1.0, None)
     assert [(e[1], e[2]["correct"], e[3]) for e in stored_events()] == [
         ("exam_answer", True, None), ("exam_answer", True, None)]
+
+
+NOW = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def frozen_clock(monkeypatch):
+    monkeypatch.setattr(timezone, "now", lambda: NOW)
+
+
+def _submit_started(client, exam, questions, started_at):
+    mc, short = questions
+    return client.post(f"/api/v1/exams/{exam.pk}/submissions/", {"started_at": started_at, "answers": [
+        {"question_id": short.pk, "answer": "the cat"}, {"question_id": mc.pk, "answer": "gato"}]})
+
+
+def test_a_submission_with_its_start_is_timed_and_its_first_answer_carries_the_time(
+        exam, questions, classroom, learner, client_for, frozen_clock):
+    mc, short = questions
+    response = _submit_started(client_for(learner), exam, questions, "2026-03-10T13:47:29.500000+02:00")
+    assert response.status_code == 201
+    body = response.json()
+    assert (body["started_at"], body["submitted_at"], body["duration_seconds"]) == (
+        "2026-03-10T11:47:29.500000Z", "2026-03-10T12:00:00Z", 750.5)
+    submission = Submission.objects.get()
+    assert (submission.started_at, submission.duration_seconds) == (NOW - timedelta(seconds=750.5), 750.5)
+    # The first answer by position (the multiple-choice one, sent second) carries the duration, once.
+    assert stored_events() == [
+        (learner.pk, "exam_answer", {"exam_id": exam.pk, "submission_id": submission.pk, "question_id": mc.pk,
+                                     "correct": True, "answer": "gato", "duration_seconds": 750.5}, None),
+        (learner.pk, "exam_answer", {"exam_id": exam.pk, "submission_id": submission.pk, "question_id": short.pk,
+                                     "correct": True, "answer": "the cat"}, None),
+    ]
+
+
+@pytest.mark.parametrize(("started_at", "stored_start", "duration"), [
+    ("2026-03-10T12:05:00Z", NOW, 0.0),  # a client clock ahead by the tolerance: the submission's instant
+    ("2026-03-10T06:00:00Z", NOW - timedelta(hours=6), 21600.0),  # the longest a timed activity counts
+])
+def test_a_start_within_the_limits_is_accepted(exam, questions, learner, client_for, frozen_clock,
+                                               started_at, stored_start, duration):
+    response = _submit_started(client_for(learner), exam, questions, started_at)
+    assert response.status_code == 201
+    submission = Submission.objects.get()
+    assert (submission.started_at, submission.duration_seconds, response.json()["duration_seconds"]) == (
+        stored_start, duration, duration)
+
+
+@pytest.mark.parametrize(("started_at", "message"), [
+    ("2026-03-10T12:05:00.000001Z", "Must not be in the future: at most 300 seconds after the server's clock."),
+    ("2026-03-10T05:59:59.999999Z", "Must be at most 21600 seconds before the submission."),
+    ("yesterday", "Datetime has wrong format. Use one of these formats instead: "
+                  "YYYY-MM-DDThh:mm[:ss[.uuuuuu]][+HH:MM|-HH:MM|Z]."),
+    ("2026-03-10T11:50:00", "Must include a time zone offset (e.g. Z or +02:00)."),
+])
+def test_a_bad_start_is_400_and_stores_nothing(exam, questions, learner, client_for, frozen_clock,
+                                                started_at, message):
+    response = _submit_started(client_for(learner), exam, questions, started_at)
+    assert (response.status_code, response.json()) == (400, {"started_at": [message]})
+    _assert_nothing_stored()
+
+
+def test_the_longest_start_is_the_pipelines_setting(exam, questions, learner, client_for, frozen_clock, settings):
+    settings.LEARNING_EVENTS_MAX_SESSION_SECONDS = 3600
+    response = _submit_started(client_for(learner), exam, questions, "2026-03-10T10:59:59Z")
+    assert (response.status_code, response.json()) == (
+        400, {"started_at": ["Must be at most 3600 seconds before the submission."]})
 
 
 def _assert_nothing_stored():

@@ -1,11 +1,21 @@
 import re
+from datetime import UTC, datetime, timedelta
+from unittest.mock import patch
 
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+from learning_events import aggregation
 from learning_events.exceptions import InvalidEvent
-from learning_events.models import LearningEvent
+from learning_events.models import (
+    ClassroomDailyStats,
+    LearnerClassroomDailyStats,
+    LearnerDailyStats,
+    LearningEvent,
+)
+from learning_events.timezones import local_date, time_zones_of
 
 from school import factories
 from school.exams import services
@@ -78,3 +88,27 @@ def test_submission_rolls_back_when_its_events_cannot_be_logged(learner, monkeyp
         services.submit_exam(learner=learner, exam=exam, answers=answers)
     assert not Submission.objects.exists()
     assert not SubmittedAnswer.objects.exists()
+
+
+def test_a_timed_submission_counts_toward_time_on_task_and_exam_time(learner, classroom):
+    exam, answers = _exam_with(3)
+    submitted = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)
+    with patch.object(timezone, "now", return_value=submitted):
+        submission = services.submit_exam(learner=learner, exam=exam, answers=answers, classroom=classroom,
+                                          started_at=submitted - timedelta(minutes=20))
+    aggregation.rollup_dirty_days()
+    day = local_date(submitted, time_zones_of([learner.pk])[learner.pk])
+    rows = [LearnerDailyStats.objects.get(user=learner, date=day),
+            LearnerClassroomDailyStats.objects.get(user=learner, classroom=classroom, date=day),
+            ClassroomDailyStats.objects.get(classroom=classroom, date=day)]
+    assert [(r.exam_answers, r.time_spent, r.exam_seconds) for r in rows] == [(3, 1200, 1200)] * 3
+    assert submission.duration_seconds == 1200.0
+
+
+def test_an_untimed_submission_adds_no_time(learner, classroom):
+    exam, answers = _exam_with(2)
+    services.submit_exam(learner=learner, exam=exam, answers=answers, classroom=classroom)
+    aggregation.rollup_dirty_days()
+    row = LearnerDailyStats.objects.get(user=learner)
+    assert (row.exam_answers, row.time_spent, row.exam_seconds) == (2, 0, 0)
+    assert Submission.objects.get().duration_seconds is None

@@ -1,4 +1,7 @@
+from datetime import UTC, datetime, timedelta
+
 import pytest
+from django.utils import timezone
 from learning_events.models import LearningEvent
 
 from school import factories
@@ -196,6 +199,18 @@ def test_complete_a_given_reading(story, learner, client_for):
     assert response.status_code == 200
     assert (response.json()["id"], response.json()["duration_seconds"]) == (first["id"], 0.0)
     assert list(Reading.objects.filter(completed_at__isnull=False).values_list("id", flat=True)) == [first["id"]]
+
+
+def test_complete_without_a_duration_takes_the_time_since_the_view(story, learner, client_for, monkeypatch):
+    client = client_for(learner)
+    opened = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)
+    monkeypatch.setattr(timezone, "now", lambda: opened)
+    reading = client.post(f"/api/v1/contents/{story.pk}/view/", {}).json()
+    monkeypatch.setattr(timezone, "now", lambda: opened + timedelta(minutes=4, seconds=30))
+    response = client.post(f"/api/v1/contents/{story.pk}/complete/", {})
+    assert (response.status_code, response.json()) == (200, {
+        **reading, "completed_at": "2026-03-10T12:04:30Z", "duration_seconds": 270.0})
+    assert stored_events()[-1][2] == {"content_id": story.pk, "content_type": "story", "duration_seconds": 270.0}
 
 
 def test_complete_without_an_open_reading_creates_one_without_duration(story, learner, client_for):

@@ -95,6 +95,13 @@ class FiguresSerializer(serializers.Serializer):
     games_completed = serializers.IntegerField()
     sessions = serializers.IntegerField(help_text="Practice sessions started.")
     time_spent = serializers.IntegerField(help_text="Seconds of time on task (see docs/aggregation.md).")
+    exam_seconds = serializers.IntegerField(
+        help_text="Seconds the exam submissions took (their declared durations, summed; not a part of time_spent).")
+    reading_seconds = serializers.IntegerField(
+        help_text="Seconds of reading declared by content views and completions, summed.")
+    game_seconds = serializers.IntegerField(help_text="Seconds of the completed games, summed.")
+    game_score = serializers.FloatField(
+        help_text="Sum of the completed games' scores; average score = game_score / games_completed.")
 
 
 class DayFiguresSerializer(FiguresSerializer):
