@@ -25,6 +25,8 @@ from .forms import DEFAULT_DAYS, date_range
 CLASSROOM_MIN_ATTEMPTS = 5
 LEARNER_MIN_ATTEMPTS = 3
 WORDS_SHOWN = 10
+#: The daily seconds of exams, reading and games, drawn stacked in the activity panel.
+ACTIVITY_SECONDS = ("exam_seconds", "reading_seconds", "game_seconds")
 
 
 def _chart_data(days: list[dict[str, Any]], names: tuple[str, ...], today: date) -> dict[str, Any]:
@@ -67,7 +69,7 @@ def classroom(request: HttpRequest, classroom_id: int) -> HttpResponse:
         "days": daily["days"],
         "totals": daily["totals"],
         "chart": _chart_data(daily["days"], ("active_learners", "words_practiced", "words_correct",
-                                             "accuracy", "time_spent"), today),
+                                             "accuracy", "time_spent", *ACTIVITY_SECONDS), today),
         "learners": stats.classroom_learner_stats(room.pk, period.start, period.end, members),
         "hardest_words": selectors.with_words(stats.classroom_hardest_words(
             room.pk, min_attempts=CLASSROOM_MIN_ATTEMPTS, limit=WORDS_SHOWN, start=period.start, end=period.end)),
@@ -89,7 +91,8 @@ def learner(request: HttpRequest, learner_id: int) -> HttpResponse:
         "today": today,
         "days": daily["days"],
         "totals": daily["totals"],
-        "chart": _chart_data(daily["days"], ("words_practiced", "words_correct", "accuracy", "time_spent"), today),
+        "chart": _chart_data(daily["days"], ("words_practiced", "words_correct", "accuracy", "time_spent",
+                                             *ACTIVITY_SECONDS), today),
         "streak": insights.learner_streak(person.pk, as_of=today)["current"],
         "weakest_words": selectors.with_words(insights.never_perfect(stats.learner_weakest_words(
             person.pk, min_attempts=LEARNER_MIN_ATTEMPTS, limit=WORDS_SHOWN, start=period.start, end=period.end,

@@ -15,7 +15,7 @@ from school import factories
 from school.dashboards import selectors
 
 TODAY = date(2025, 3, 20)
-D1, D2 = date(2025, 3, 18), date(2025, 3, 19)
+D0, D1, D2 = date(2025, 3, 17), date(2025, 3, 18), date(2025, 3, 19)
 
 
 @dataclass
@@ -29,6 +29,14 @@ class Scenario:
 
     Spanish 1A: D1 1 active, 4 words, 50 %, 600 s; D2 2 active, 7 words, 4 correct, 900 s;
     over both days 2 learners, 11 words, 6 correct, 1500 s. Its words: w1 3/3, w2 1/5, w3 2/3.
+
+    The day before, D0, no flashcards but exams, reading and games in Spanish 1A:
+    - Ana submits the exam at 10:00 after 10 minutes: 4 answers, 3 right (600 s); plays the game at 11:00
+      for 2 minutes, score 80 (120 s). Her D0: 720 s.
+    - Bruno opens the story at 15:00 and finishes it at 15:05, declaring 300 s; plays the game at 15:30
+      for 3 minutes, score 65 (180 s). His D0: 480 s.
+    Spanish 1A on D0: 2 active, 4 exam answers, 75 %, 600 s of exams; 1 reading opened and finished, 300 s;
+    2 games, average score 72.5, 300 s; 1200 s in all.
     """
 
     teacher: object
@@ -40,6 +48,9 @@ class Scenario:
     rival_classroom: object
     dora: object
     words: list
+    exam: object
+    story: object
+    game: object
 
 
 def _session(user, classroom, day: date, hour: int, answers, end_minute: int) -> list[dict]:
@@ -58,6 +69,31 @@ def _session(user, classroom, day: date, hour: int, answers, end_minute: int) ->
     return events
 
 
+def _activities(ana, bruno, classroom, exam, story, game) -> list[dict]:
+    """D0's exams, reading and games (``Scenario``)."""
+    def at(hour: int, minute: int = 0) -> datetime:
+        return datetime(D0.year, D0.month, D0.day, hour, minute, tzinfo=UTC)
+
+    story_context = {"content_id": story.pk, "content_type": "story"}
+    events = [
+        {"user": ana, "classroom": classroom, "event_type": event_types.EXAM_ANSWER, "occurred_at": at(10),
+         "context": {"exam_id": exam.pk, "question_id": n, "submission_id": 1, "correct": n != 3,
+                     **({"duration_seconds": 600} if n == 0 else {})}}
+        for n in range(4)
+    ]
+    return [
+        *events,
+        {"user": ana, "classroom": classroom, "event_type": event_types.GAME_COMPLETE, "occurred_at": at(11),
+         "context": {"game_id": game.pk, "score": 80, "duration_seconds": 120}},
+        {"user": bruno, "classroom": classroom, "event_type": event_types.CONTENT_VIEW, "occurred_at": at(15),
+         "context": story_context},
+        {"user": bruno, "classroom": classroom, "event_type": event_types.CONTENT_COMPLETE,
+         "occurred_at": at(15, 5), "context": {**story_context, "duration_seconds": 300}},
+        {"user": bruno, "classroom": classroom, "event_type": event_types.GAME_COMPLETE, "occurred_at": at(15, 30),
+         "context": {"game_id": game.pk, "score": 65, "duration_seconds": 180}},
+    ]
+
+
 def build_scenario() -> Scenario:
     """Create the people, the events and their rollups (committed when the test's database allows it)."""
     teacher = factories.TeacherFactory(username="teacher", profile__display_name="Elena Ruiz")
@@ -73,15 +109,20 @@ def build_scenario() -> Scenario:
     w1, w2, w3 = (factories.WordFactory(text=text, translation=meaning)
                   for text, meaning in [("gato", "cat"), ("perro", "dog"), ("caballo", "horse")])
     ana, bruno = people["ana"], people["bruno"]
+    exam = factories.ExamFactory(title="Animals quiz")
+    story = factories.ContentFactory(title="El gato")
+    game = factories.GameFactory(title="Memory")
     log_events([
+        *_activities(ana, bruno, classroom, exam, story, game),
         *_session(ana, classroom, D1, 9, [(w1, True), (w2, False), (w2, False), (w1, True)], 10),
         *_session(ana, classroom, D2, 9, [(w2, True), (w3, False)], 5),
         *_session(bruno, classroom, D2, 17, [(w2, False), (w2, False), (w1, True), (w3, True), (w3, True)], 10),
         *_session(dora, rival_classroom, D2, 12, [(w1, False)] * 5, 5),
     ])
-    aggregation.rollup_day(D1)
-    aggregation.rollup_day(D2)
-    return Scenario(teacher, classroom, ana, bruno, people["carla"], rival, rival_classroom, dora, [w1, w2, w3])
+    for day in (D0, D1, D2):
+        aggregation.rollup_day(day)
+    return Scenario(teacher, classroom, ana, bruno, people["carla"], rival, rival_classroom, dora, [w1, w2, w3],
+                    exam, story, game)
 
 
 @pytest.fixture

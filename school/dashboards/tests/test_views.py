@@ -8,7 +8,7 @@ from django.test import Client
 
 from school import factories
 from school.config.log_filters import ClientErrorsWithoutTraceback
-from school.dashboards.tests.conftest import D1, D2, TODAY
+from school.dashboards.tests.conftest import D0, D1, D2, TODAY
 
 pytestmark = pytest.mark.django_db
 
@@ -117,10 +117,10 @@ def test_a_teacher_sees_their_classrooms_with_the_last_14_days_figures(scenario,
     rows = response.context["rows"]
     assert [(row["classroom"], row["classroom"].learner_count) for row in rows] == [(scenario.classroom, 3)]
     assert {k: v for k, v in rows[0].items() if k != "classroom"} == {
-        "active_learners": 2, "words_practiced": 11, "accuracy": 6 / 11, "time_spent": 1500}
+        "active_learners": 2, "words_practiced": 11, "accuracy": 6 / 11, "time_spent": 2700}
     html = response.content.decode()
     assert '<dd data-figure="accuracy">55%</dd>' in html
-    assert '<dd data-figure="time_spent" data-seconds="1500">25 min</dd>' in html
+    assert '<dd data-figure="time_spent" data-seconds="2700">45 min</dd>' in html
     assert "French 2" not in html
 
 
@@ -158,6 +158,7 @@ def test_classroom_page_shows_the_rollups_figures(scenario, today):
     assert embedded_chart(response) == {
         "labels": ["2025-03-18", "2025-03-19"], "active_learners": [1, 2], "words_practiced": [4, 7],
         "words_correct": [2, 4], "accuracy": [0.5, 4 / 7], "time_spent": [600, 900], "today": None,
+        "exam_seconds": [0, 0], "reading_seconds": [0, 0], "game_seconds": [0, 0],
     }
     assert [(row["name"], row["active_days"], row["words_practiced"], row["accuracy"], row["time_spent"],
              row["last_active"]) for row in context["learners"]] == [
@@ -172,6 +173,52 @@ def test_classroom_page_shows_the_rollups_figures(scenario, today):
     assert re.search(r'<th scope="row">perro</th>\s*<td>dog</td>\s*<td class="num" data-figure="attempts">5</td>'
                      r'\s*<td class="num" data-figure="accuracy">20%</td>', html)
     assert "French 2" not in html and "Dora" not in html
+
+
+def panel_figures(html: str, testid: str) -> dict[str, str]:
+    """The figures of one kind in the activity panel, as shown."""
+    block = re.search(rf'<div data-testid="{testid}">(.*?)</dl>', html, re.S).group(1)
+    return dict(re.findall(r'<dd data-figure="(\w+)"[^>]*>([^<]*)</dd>', block))
+
+
+def day_row(html: str, table: str, day) -> dict[str, str]:
+    """The cells of ``day``'s row in the table ``table``, by figure, as shown."""
+    body = re.search(rf'data-testid="{table}">.*?</table>', html, re.S).group(0)
+    row = re.search(rf'<tr data-date="{day}"[^>]*>(.*?)</tr>', body, re.S).group(1)
+    return dict(re.findall(r'<td class="num" data-figure="(\w+)"[^>]*>([^<]*)</td>', row))
+
+
+def test_the_classroom_page_shows_exams_reading_and_games(scenario, today):
+    response = client_of(scenario.teacher).get(f"/dashboard/classrooms/{scenario.classroom.pk}/?from={D0}&to={D2}")
+    html = response.content.decode()
+    assert panel_figures(html, "exam-figures") == {
+        "exam_answers": "4", "exam_accuracy": "75%", "exam_seconds": "10 min"}
+    assert panel_figures(html, "reading-figures") == {
+        "content_viewed": "1", "content_completed": "1", "reading_seconds": "5 min"}
+    assert panel_figures(html, "game-figures") == {
+        "games_completed": "2", "game_average": "72.5", "game_seconds": "5 min"}
+    chart = embedded_chart(response)
+    assert (chart["exam_seconds"], chart["reading_seconds"], chart["game_seconds"]) == (
+        [600, 0, 0], [300, 0, 0], [300, 0, 0])
+    assert chart["time_spent"] == [1200, 600, 900]  # the exam, the story and the games count as time on task
+    assert day_row(html, "activity-table", D0) == {
+        "exam_answers": "4", "exam_accuracy": "75%", "exam_seconds": "10 min", "content_viewed": "1",
+        "content_completed": "1", "reading_seconds": "5 min", "games_completed": "2", "game_average": "72.5",
+        "game_seconds": "5 min"}
+    assert day_row(html, "activity-table", D1) == {
+        "exam_answers": "0", "exam_accuracy": "–", "exam_seconds": "0 min", "content_viewed": "0",
+        "content_completed": "0", "reading_seconds": "0 min", "games_completed": "0", "game_average": "–",
+        "game_seconds": "0 min"}
+
+
+def test_the_learner_page_shows_their_own_exams_reading_and_games(scenario, today):
+    html = client_of(scenario.ana).get(f"/dashboard/learners/{scenario.ana.pk}/?from={D0}&to={D2}").content.decode()
+    assert (panel_figures(html, "exam-figures"), panel_figures(html, "reading-figures"),
+            panel_figures(html, "game-figures")) == (
+        {"exam_answers": "4", "exam_accuracy": "75%", "exam_seconds": "10 min"},
+        {"content_viewed": "0", "content_completed": "0", "reading_seconds": "0 min"},
+        {"games_completed": "1", "game_average": "80", "game_seconds": "2 min"},
+    )
 
 
 def test_classroom_page_defaults_to_the_last_14_days(scenario, today):
@@ -190,7 +237,7 @@ def test_today_is_marked_as_not_over_in_the_charts_and_the_table(scenario, today
     assert embedded_chart(response)["today"] == "2025-03-20"
     html = response.content.decode()
     assert re.findall(r'<tr data-date="([\d-]+)" class="partial" data-partial>\s*<th scope="row">([^<]*)'
-                      r'<span class="tag">so far</span>', html) == [("2025-03-20", "Thu 20 Mar ")]
+                      r'<span class="tag">so far</span>', html) == [("2025-03-20", "Thu 20 Mar ")] * 2  # both day tables
     assert 'data-testid="today-note"' in html
     # A range ending before today marks nothing.
     html = client_of(scenario.teacher).get(f"{path}{RANGE}").content.decode()
@@ -202,7 +249,8 @@ def test_a_range_without_activity_shows_zeros(scenario, today):
         f"/dashboard/classrooms/{scenario.classroom.pk}/?from=2025-01-01&to=2025-01-02")
     assert embedded_chart(response) == {
         "labels": ["2025-01-01", "2025-01-02"], "active_learners": [0, 0], "words_practiced": [0, 0],
-        "words_correct": [0, 0], "accuracy": [None, None], "time_spent": [0, 0], "today": None}
+        "words_correct": [0, 0], "accuracy": [None, None], "time_spent": [0, 0], "today": None,
+        "exam_seconds": [0, 0], "reading_seconds": [0, 0], "game_seconds": [0, 0]}
     assert response.context["hardest_words"] == []
     assert "No word has been tried 5 times yet in this period." in response.content.decode()
 
@@ -242,14 +290,15 @@ def test_learner_page_shows_their_figures_streak_and_weakest_words(scenario, tod
     ]
     assert embedded_chart(response) == {"labels": ["2025-03-18", "2025-03-19"], "words_practiced": [4, 2],
                                         "words_correct": [2, 1], "accuracy": [0.5, 0.5], "time_spent": [600, 300],
+                                        "exam_seconds": [0, 0], "reading_seconds": [0, 0], "game_seconds": [0, 0],
                                         "today": None}
-    assert context["streak"] == 2
+    assert context["streak"] == 3
     w2 = scenario.words[1]
     assert context["weakest_words"] == [
         {"word_id": w2.pk, "attempts": 3, "correct": 1, "accuracy": 1 / 3, "last_correct": True, "word": w2}]
     html = response.content.decode()
     assert "<h1>Your progress</h1>" in html
-    assert '<dd data-figure="streak">2 days</dd>' in html
+    assert '<dd data-figure="streak">3 days</dd>' in html
     assert '<dd data-figure="words_practiced">6</dd>' in html
     assert '<dd data-figure="time_spent" data-seconds="900">15 min</dd>' in html
     assert f'href="/dashboard/classrooms/{scenario.classroom.pk}/"' not in html  # a learner gets no link to it
