@@ -9,6 +9,9 @@ as the learning events the platform logs for them, sharing ids (a session's uuid
 Everything comes from one fixed random seed, so two runs on the same day build the same data. The
 activity is anchored on the day the demo is built: it ends yesterday, in each learner's own time zone.
 The seed is bulk-inserted (about 10,000 events) so that ``make run`` stays quick, even on SQLite.
+
+The assignments (set before the history, due from 9 days ago to 6 days ahead, one due today) are, by the
+events, in every state of ``school.classrooms.progress``: not started, in progress, done, and overdue.
 """
 
 from __future__ import annotations
@@ -475,7 +478,7 @@ class _DemoBuilder:
                 ("Family words", today + timedelta(days=4), {"word_list": self._list(lang, ASSIGNED_THEMES[1])}),
                 ("Quiz: animals and food", today - timedelta(days=3), {"exam": self._exam(lang, 0)}),
                 ("Quiz: family and home", today + timedelta(days=6), {"exam": self._exam(lang, 1)}),
-                (f"Read “{story.title}”", today + timedelta(days=2), {"content": story}),
+                (f"Read “{story.title}”", today, {"content": story}),  # due today: in any "this week"
                 ("Play: match the animals", today + timedelta(days=5), {"game": self._games(lang)[0]}),
             ]
             for title, due_date, target in targets:

@@ -1,4 +1,5 @@
-"""HTTP API of classrooms: list and create, show, rename, join by code, members, assignments."""
+"""HTTP API of classrooms: list and create, show, rename, join by code, members, assignments and their
+progress, a learner's own assignments."""
 
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, serializers, status
@@ -7,7 +8,7 @@ from rest_framework.views import APIView
 
 from school.api.permissions import IsTeacher, is_teacher
 
-from . import selectors, services
+from . import progress, selectors, services
 from .models import Assignment, Classroom, Membership
 
 
@@ -131,3 +132,69 @@ class ClassroomAssignmentListCreateApi(generics.ListCreateAPIView):
         serializer.is_valid(raise_exception=True)
         assignment = services.create_assignment(classroom=classroom, **serializer.validated_data)
         return Response(self.get_serializer(assignment).data, status=status.HTTP_201_CREATED)
+
+
+class LearnerProgressSerializer(serializers.Serializer):
+    """A learner's progress on one assignment (``progress.Progress``); the fields of a row of either list."""
+
+    status = serializers.ChoiceField(choices=progress.STATUSES)
+    started_at = serializers.DateTimeField(allow_null=True, help_text="First counted activity on it.")
+    done_at = serializers.DateTimeField(allow_null=True, help_text="When the rule of its kind was first met.")
+    overdue = serializers.BooleanField(help_text="Not done, and the due date has passed in the learner's time zone.")
+    words_answered = serializers.IntegerField(allow_null=True, help_text="Word lists: distinct words answered.")
+    words_total = serializers.IntegerField(allow_null=True, help_text="Word lists: words in the list.")
+
+
+class ProgressRowSerializer(LearnerProgressSerializer):
+    """A learner's row in an assignment's progress: who (username tells equal display names apart), then how far."""
+
+    learner_id = serializers.IntegerField(source="learner.id")
+    username = serializers.CharField(source="learner.username")
+    display_name = serializers.CharField(source="learner.display_name")
+
+
+class StatusCountsSerializer(serializers.Serializer):
+    not_started = serializers.IntegerField()
+    in_progress = serializers.IntegerField()
+    done = serializers.IntegerField()
+
+
+class AssignmentProgressSerializer(serializers.Serializer):
+    assignment = AssignmentSerializer()
+    counts = StatusCountsSerializer(help_text="Learners per status.")
+    overdue = serializers.IntegerField(help_text="Learners for whom it is overdue.")
+    learners = ProgressRowSerializer(many=True, help_text="Every current learner, by display name then username.")
+
+
+class ClassroomAssignmentProgressApi(generics.ListAPIView):
+    """Each assignment of the classroom with every learner's progress (docs/assignments.md has the rules);
+    its teacher and staff only."""
+
+    serializer_class = AssignmentProgressSerializer
+
+    def get_queryset(self):
+        return progress.classroom_assignments(selectors.classroom_for_teacher(self.request.user, self.kwargs["pk"]))
+
+    def list(self, request, *args, **kwargs):
+        page = self.paginate_queryset(self.get_queryset())
+        return self.get_paginated_response(self.get_serializer(progress.assignment_progress(page), many=True).data)
+
+
+class MyAssignmentSerializer(serializers.Serializer):
+    assignment = AssignmentSerializer()
+    classroom_name = serializers.CharField(source="assignment.classroom.name")
+    progress = LearnerProgressSerializer()
+
+
+class MyAssignmentListApi(generics.ListAPIView):
+    """The signed-in person's assignments in every classroom they belong to, with their own progress."""
+
+    serializer_class = MyAssignmentSerializer
+
+    def get_queryset(self):
+        return progress.learner_assignments(self.request.user)
+
+    def list(self, request, *args, **kwargs):
+        page = self.paginate_queryset(self.get_queryset())
+        return self.get_paginated_response(
+            self.get_serializer(progress.learner_progress(request.user, page), many=True).data)

@@ -11,4 +11,7 @@ urlpatterns = [
     path("classrooms/<int:pk>/members/", api.ClassroomMemberListApi.as_view(), name="classroom-members"),
     path("classrooms/<int:pk>/assignments/", api.ClassroomAssignmentListCreateApi.as_view(),
          name="classroom-assignments"),
+    path("classrooms/<int:pk>/assignments/progress/", api.ClassroomAssignmentProgressApi.as_view(),
+         name="classroom-assignment-progress"),
+    path("me/assignments/", api.MyAssignmentListApi.as_view(), name="my-assignments"),
 ]

@@ -13,6 +13,7 @@ from learning_events.models import LearningEvent
 from learning_events.services import validate_event
 
 from school.accounts.models import LearnerProfile
+from school.classrooms import progress
 from school.classrooms.models import Classroom, Membership
 from school.exams.models import Question, Submission, SubmittedAnswer
 from school.games.models import Game, GamePlay
@@ -158,3 +159,22 @@ def test_exams_readings_and_games_agree_with_their_events(demo):
                             for p in GamePlay.objects.all())
     for play in GamePlay.objects.select_related("game"):
         assert set(play.word_ids) <= set(play.game.word_list.words.values_list("id", flat=True))
+
+
+def test_assignments_are_in_every_state(demo):
+    """By the demo's events, each kind of assignment is in each state its rules allow (exams and games have no
+    in-progress state), overdue ones included, and teacher1 has work due this week with learners behind."""
+    rows = [(result.assignment.kind, row.status, row.overdue) for classroom in Classroom.objects.all()
+            for result in progress.classroom_progress(classroom) for row in result.learners]
+    assert {(kind, status) for kind, status, _ in rows} == {
+        *((kind, status) for kind in ("word_list", "content") for status in progress.STATUSES),
+        *((kind, status) for kind in ("exam", "game") for status in (progress.NOT_STARTED, progress.DONE))}
+    # Due 9 and 3 days ago. (The story due today is overdue too for learners already in tomorrow, by the hour.)
+    assert {kind for kind, _, overdue in rows if overdue} >= {"word_list", "exam"}
+    assert {status for _, status, overdue in rows if overdue} == {progress.NOT_STARTED, progress.IN_PROGRESS}
+    today = timezone.now().date()  # the demo's day: it dates its assignments by UTC
+    due = progress.assignments_due(User.objects.get(username="teacher1"), today, today + timedelta(days=6))
+    assert Counter((result.assignment.title, result.assignment.due_date - today) for result in due) == {
+        ("Read “El gato de Lucía”", timedelta(0)): 2, ("Family words", timedelta(4)): 2,
+        ("Play: match the animals", timedelta(5)): 2, ("Quiz: family and home", timedelta(6)): 2}
+    assert [result.assignment.title for result in due if not result.pending] == []

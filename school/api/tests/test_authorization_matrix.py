@@ -74,6 +74,9 @@ MATRIX: dict[tuple[str, str], Call] = {
                                                          CLASSROOM_TEACHER_READS),
     ("api/v1/classrooms/<int:pk>/assignments/", "GET"): Call("/api/v1/classrooms/{classroom}/assignments/",
                                                              CLASSROOM_PEOPLE_READ),
+    ("api/v1/classrooms/<int:pk>/assignments/progress/", "GET"): Call(
+        "/api/v1/classrooms/{classroom}/assignments/progress/", CLASSROOM_TEACHER_READS),
+    ("api/v1/me/assignments/", "GET"): Call("/api/v1/me/assignments/", EVERYONE_SIGNED_IN),  # the caller's own
     ("api/v1/classrooms/<int:pk>/assignments/", "POST"): Call(
         "/api/v1/classrooms/{classroom}/assignments/", expect(401, 403, 403, 403, 201, 403, 201),
         lambda w: {"title": "Homework", "word_list": w["word_list"].pk}),

@@ -187,7 +187,8 @@ def test_every_list_view_paginates_by_limit_and_offset():
 
 @pytest.fixture
 def two_of_everything(teacher, classroom):
-    """Two items in every list the teacher sees, so a page of one has a next page; ids by path segment."""
+    """Two items in every list the teacher sees (and in a learner's own ``me/`` lists), so a page of one has a
+    next page; ids by path segment, and the learner under ``me``."""
     learners = [factories.UserFactory(), factories.UserFactory()]
     for learner in learners:
         factories.MembershipFactory(classroom=classroom, student=learner)
@@ -204,17 +205,17 @@ def two_of_everything(teacher, classroom):
     factories.GameFactory.create_batch(2, word_list=word_list)
     for title in ("First", "Second"):
         classroom_services.create_assignment(classroom=classroom, title=title, word_list=word_list)
-    return {"classrooms": classroom.pk, "exams": exam.pk}
+    return {"classrooms": classroom.pk, "exams": exam.pk, "me": learners[0]}
 
 
 @pytest.mark.django_db
 def test_every_paginated_list_pages(openapi, teacher, client_for, two_of_everything):
-    client = client_for(teacher)
     checked = []
     for method, path, operation in operations(openapi):
         if method != "GET" or not is_paginated(openapi, operation):
             continue
         resource = path.removeprefix(API).split("/")[0]
+        client = client_for(two_of_everything["me"] if resource == "me" else teacher)  # me/: the caller's own
         url = path.replace("{id}", str(two_of_everything.get(resource)))
         first = client.get(url, {"limit": 1}).json()
         second = client.get(url, {"limit": 1, "offset": 1}).json()
