@@ -151,6 +151,8 @@ class ProgressRowSerializer(LearnerProgressSerializer):
     learner_id = serializers.IntegerField(source="learner.id")
     username = serializers.CharField(source="learner.username")
     display_name = serializers.CharField(source="learner.display_name")
+    name = serializers.CharField(source="learner.name", help_text=(
+        "The name to show: the display name, with the username beside one another learner of the classroom shares."))
 
 
 class StatusCountsSerializer(serializers.Serializer):

@@ -43,7 +43,7 @@ from learning_events.timezones import zone
 from school.vocabulary.models import WordList
 
 from .models import Assignment, Classroom, Membership
-from .selectors import _display_name
+from .selectors import display_name, distinct_names
 
 NOT_STARTED = "not_started"
 IN_PROGRESS = "in_progress"
@@ -53,11 +53,14 @@ STATUSES = (NOT_STARTED, IN_PROGRESS, DONE)
 
 @dataclass(frozen=True)
 class Learner:
-    """Who a progress row is about: ids and names to show (equal display names told apart by username)."""
+    """Who a progress row is about: ids and names. ``name`` is the one to show: the display name, with the
+    username beside a display name another learner of the classroom shares
+    (``school.classrooms.selectors.distinct_names``)."""
 
     id: int
     username: str
     display_name: str
+    name: str
     time_zone: str
 
 
@@ -183,16 +186,21 @@ def _members(classroom_ids: set[int], learner_id: int | None = None) -> dict[int
     memberships = Membership.objects.filter(classroom_id__in=classroom_ids).select_related("student__learner_profile")
     if learner_id is not None:
         memberships = memberships.filter(student_id=learner_id)
-    members: dict[int, list[Learner]] = defaultdict(list)
+    students: dict[int, list] = defaultdict(list)
     for membership in memberships:
-        student = membership.student
-        profile = getattr(student, "learner_profile", None)
-        members[membership.classroom_id].append(Learner(
-            id=student.pk, username=student.get_username(), display_name=_display_name(student),
-            time_zone=profile.time_zone if profile else settings.TIME_ZONE))
-    for learners in members.values():
-        learners.sort(key=lambda learner: (learner.display_name.casefold(), learner.username, learner.id))
+        students[membership.classroom_id].append(membership.student)
+    members = {}
+    for classroom_id, people in students.items():
+        by_id = {student.pk: student for student in people}
+        names = distinct_names((s.pk, display_name(s), s.get_username()) for s in people)
+        members[classroom_id] = [_learner(by_id[user_id], name) for user_id, name in names.items()]
     return members
+
+
+def _learner(student, name: str) -> Learner:
+    profile = getattr(student, "learner_profile", None)
+    return Learner(id=student.pk, username=student.get_username(), display_name=display_name(student), name=name,
+                   time_zone=profile.time_zone if profile else settings.TIME_ZONE)
 
 
 def _progress(assignments: list[Assignment], members: dict[int, list[Learner]], now: datetime

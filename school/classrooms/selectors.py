@@ -6,6 +6,7 @@ serves the API (DRF answers them as JSON 404/403 and keeps the message) and the 
 """
 
 from collections import Counter
+from collections.abc import Iterable
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
@@ -63,24 +64,28 @@ def optional_member_classroom(user, classroom_id) -> Classroom | None:
 
 def member_names(classroom_id: int) -> dict[int, str]:
     """``{user_id: name}`` of the classroom's learners by name, ignoring case (the pipeline's
-    LEARNING_EVENTS_CLASSROOM_MEMBERS).
-
-    A display name two learners of the classroom share (ignoring case and spacing) carries each one's
-    username, "Ana Ortiz (ana.o)", so that a teacher can tell them apart in every table and summary."""
+    LEARNING_EVENTS_CLASSROOM_MEMBERS), each named as ``distinct_names`` says."""
     rows = Membership.objects.filter(classroom_id=classroom_id).select_related("student__learner_profile")
-    names = dict(sorted(((m.student_id, (_display_name(m.student), m.student.get_username())) for m in rows),
-                        key=lambda item: (_name_key(item[1][0]), item[1][1], item[0])))
-    uses = Counter(_name_key(name) for name, _ in names.values())
-    return {user_id: f"{name} ({username})" if uses[_name_key(name)] > 1 and name != username else name
-            for user_id, (name, username) in names.items()}
+    return distinct_names((m.student_id, display_name(m.student), m.student.get_username()) for m in rows)
 
 
-def _name_key(name: str) -> str:
-    """What makes two names look the same to a reader."""
+def distinct_names(people: Iterable[tuple[int, str, str]]) -> dict[int, str]:
+    """``{user_id: name}`` of (user id, display name, username) triples, in name order (ignoring case and
+    spacing, then username, then id). A display name two of them share carries each one's username, "Ana
+    Ortiz (ana.o)", so that a teacher can tell them apart in every table, list and summary."""
+    people = sorted(people, key=lambda person: (name_key(person[1]), person[2], person[0]))
+    uses = Counter(name_key(name) for _, name, _ in people)
+    return {user_id: f"{name} ({username})" if uses[name_key(name)] > 1 and name != username else name
+            for user_id, name, username in people}
+
+
+def name_key(name: str) -> str:
+    """What makes two names look the same to a reader: case and spacing aside."""
     return " ".join(name.split()).casefold()
 
 
-def _display_name(user) -> str:
+def display_name(user) -> str:
+    """The name ``user`` chose for their profile, or their username."""
     profile = getattr(user, "learner_profile", None)
     return profile.display_name if profile and profile.display_name else user.get_username()
 
@@ -105,4 +110,4 @@ def learner_for_viewer(user, learner_id: int):
 
 def learner_name_for_viewer(user, learner_id: int) -> str:
     """``learner_for_viewer``'s display name (the pipeline's LEARNING_EVENTS_LEARNER_ACCESS)."""
-    return _display_name(learner_for_viewer(user, learner_id))
+    return display_name(learner_for_viewer(user, learner_id))

@@ -44,10 +44,11 @@ def member(classroom, username: str, time_zone: str = "UTC", display_name: str |
     return user
 
 
-def who(user) -> Learner:
+def who(user, name: str | None = None) -> Learner:
+    """The ``Learner`` of ``user``, shown as ``name`` (default: their display name, shared by nobody)."""
     profile = user.learner_profile
     return Learner(id=user.pk, username=user.username, display_name=profile.display_name,
-                   time_zone=profile.time_zone)
+                   name=name or profile.display_name, time_zone=profile.time_zone)
 
 
 def answer(user, word, when: datetime, correct: bool = True, classroom=None) -> None:
@@ -253,8 +254,8 @@ def test_learners_are_the_current_members_by_display_name_then_username(classroo
     Membership.objects.filter(student=gone).delete()  # left the classroom
     assignment = assign(classroom, word_list=word_list)
     [result] = progress.classroom_progress(classroom)
-    assert [(p.learner.username, p.learner.display_name) for p in result.learners] == [
-        ("abe", "Ana Lima"), ("zed", "Ana Lima"), ("bob", "Bruno")]
+    assert [(p.learner.username, p.learner.display_name, p.learner.name) for p in result.learners] == [
+        ("abe", "Ana Lima", "Ana Lima (abe)"), ("zed", "Ana Lima", "Ana Lima (zed)"), ("bob", "Bruno", "Bruno")]
     assert result.counts == {NOT_STARTED: 3, IN_PROGRESS: 0, DONE: 0}
     assert progress.learner_progress(gone) == []
     assert list(progress.learner_assignments(gone)) == []

@@ -53,8 +53,10 @@ def assignment_json(assignment: Assignment, **target) -> dict:
 def test_the_teacher_reads_every_learner_of_every_assignment(client_for, teacher, classroom, learner, school):
     response = client_for(teacher).get(f"/api/v1/classrooms/{classroom.pk}/assignments/progress/")
     namesake = school["namesake"]
-    me_row = {"learner_id": learner.pk, "username": learner.username, "display_name": "Ana Lima"}
-    namesake_row = {"learner_id": namesake.pk, "username": "namesake", "display_name": "Ana Lima"}
+    me_row = {"learner_id": learner.pk, "username": learner.username, "display_name": "Ana Lima",
+              "name": f"Ana Lima ({learner.username})"}
+    namesake_row = {"learner_id": namesake.pk, "username": "namesake", "display_name": "Ana Lima",
+                    "name": "Ana Lima (namesake)"}
     assert (response.status_code, response.json()) == (200, {"count": 2, "next": None, "previous": None, "results": [
         {"assignment": assignment_json(school["words"], word_list=school["word_list"].pk),
          "counts": {"not_started": 1, "in_progress": 1, "done": 0}, "overdue": 1,
