@@ -107,7 +107,7 @@ class LearnerAssignment:
 
 def _ordered(assignments: QuerySet[Assignment]) -> QuerySet[Assignment]:
     # Due first, no due date last, on every database (SQLite sorts NULL first, PostgreSQL last).
-    return assignments.select_related("classroom").order_by(F("due_date").asc(nulls_last=True), "id")
+    return assignments.select_related("classroom", "content").order_by(F("due_date").asc(nulls_last=True), "id")
 
 
 def classroom_assignments(classroom: Classroom) -> QuerySet[Assignment]:

@@ -5,7 +5,7 @@ names for the pipeline's word ids. Figures come from the rollups, never from raw
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from django.db.models import Count, QuerySet, Sum
@@ -13,8 +13,14 @@ from django.utils import timezone
 from learning_events.models import ClassroomDailyStats, LearnerClassroomDailyStats
 from learning_events.timezones import zone
 
-from school.classrooms.models import Classroom, Membership
+from school.classrooms.models import Assignment, Classroom, Membership
+from school.classrooms.progress import learner_assignments
 from school.vocabulary.models import Word
+
+
+def now() -> datetime:
+    """The instant the pages are computed at (what is overdue is decided against it)."""
+    return timezone.now()
 
 
 def today_for(user) -> date:
@@ -63,6 +69,15 @@ def classrooms_of_learner(learner, viewer) -> list[dict[str, Any]]:
         "classroom__name", "classroom_id")
     return [{"classroom": m.classroom, "can_open": viewer.is_staff or m.classroom.teacher_id == viewer.pk}
             for m in memberships]
+
+
+def assignments_for_viewer(learner, viewer) -> QuerySet[Assignment]:
+    """The assignments of ``learner``'s classrooms that ``viewer`` may see on the learner's page: all of them
+    for the learner and staff, a teacher's own classrooms' otherwise."""
+    assignments = learner_assignments(learner)
+    if viewer.is_staff or viewer.pk == learner.pk:
+        return assignments
+    return assignments.filter(classroom__teacher=viewer)
 
 
 def with_words(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:

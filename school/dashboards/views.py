@@ -16,6 +16,7 @@ from learning_events import insights
 from learning_events import selectors as stats
 
 from school.api.permissions import is_teacher
+from school.classrooms import progress
 from school.classrooms.selectors import learner_for_viewer
 
 from . import selectors
@@ -40,7 +41,9 @@ def _chart_data(days: list[dict[str, Any]], names: tuple[str, ...], today: date)
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
-    """A teacher's (staff: every) classrooms with their figures of the last days; a learner's own page."""
+    """A teacher's (staff: every) classrooms with their figures of the last days, the assignments due this week
+    (today and the 6 days after) with who has not done them, and those of the last days overdue for someone;
+    a learner's own page."""
     user = request.user
     if not is_teacher(user):
         return redirect("dashboards:learner", learner_id=user.pk)
@@ -48,15 +51,20 @@ def home(request: HttpRequest) -> HttpResponse:
     start = end - timedelta(days=DEFAULT_DAYS - 1)
     classrooms = list(selectors.taught_classrooms(user))
     headlines = selectors.classroom_headlines([c.pk for c in classrooms], start, end)
+    now, week_end = selectors.now(), end + timedelta(days=6)
     return render(request, "dashboards/home.html", {
         "rows": [{"classroom": c, **headlines[c.pk]} for c in classrooms],
-        "start": start, "end": end, "days": DEFAULT_DAYS,
+        "start": start, "end": end, "days": DEFAULT_DAYS, "week_end": week_end,
+        "due": progress.assignments_due(user, end, week_end, now=now),
+        "overdue": [item for item in progress.assignments_due(user, start, end - timedelta(days=1), now=now)
+                    if item.overdue],
     })
 
 
 @login_required
 def classroom(request: HttpRequest, classroom_id: int) -> HttpResponse:
-    """A classroom's charts per day, its learners' figures and its hardest words over ``?from=&to=``."""
+    """A classroom's charts per day, its learners' figures, its exams, reading and games and its hardest words
+    over ``?from=&to=``, and its assignments' progress."""
     room = stats.classroom_for_stats(request.user, classroom_id)  # Http404, PermissionDenied: 404/403 pages
     today = selectors.today_for(request.user)
     period = date_range(request.GET, today=today)
@@ -74,12 +82,14 @@ def classroom(request: HttpRequest, classroom_id: int) -> HttpResponse:
         "hardest_words": selectors.with_words(stats.classroom_hardest_words(
             room.pk, min_attempts=CLASSROOM_MIN_ATTEMPTS, limit=WORDS_SHOWN, start=period.start, end=period.end)),
         "min_attempts": CLASSROOM_MIN_ATTEMPTS,
+        "assignments": progress.classroom_progress(room, now=selectors.now()),
     })
 
 
 @login_required
 def learner(request: HttpRequest, learner_id: int) -> HttpResponse:
-    """A learner's own charts per day over ``?from=&to=``, their streak and their weakest words."""
+    """A learner's own charts per day over ``?from=&to=``, their streak, exams, reading and games, their weakest
+    words and their assignments (a teacher sees those of their own classrooms)."""
     person = learner_for_viewer(request.user, learner_id)  # Http404, PermissionDenied: 404/403 pages
     today = selectors.today_for(person)
     period = date_range(request.GET, today=today)
@@ -99,4 +109,6 @@ def learner(request: HttpRequest, learner_id: int) -> HttpResponse:
             with_last_correct=True))),
         "min_attempts": LEARNER_MIN_ATTEMPTS,
         "classrooms": selectors.classrooms_of_learner(person, request.user),
+        "checklist": progress.learner_progress(person, selectors.assignments_for_viewer(person, request.user),
+                                               now=selectors.now()),
     })

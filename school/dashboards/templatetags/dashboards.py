@@ -29,3 +29,21 @@ def per(total: float | None, count: int | None) -> str:
         return "–"
     average = round((total or 0) / count, 1) + 0.0  # + 0.0: no "-0"
     return f"{average:.1f}".removesuffix(".0")
+
+
+@register.filter
+def assignment_kind(assignment) -> str:
+    """What an assignment asks for, as a teacher says it: "word list", "exam", "story", "article", "game"."""
+    if assignment.content_id:
+        return assignment.content.get_kind_display().lower()
+    return assignment.kind.replace("_", " ")
+
+
+@register.filter
+def status_label(progress) -> str:
+    """A learner's progress on an assignment in words: "Done", "In progress (3 of 10 words)", "Not started",
+    each after "Overdue · " when it is."""
+    label = {"done": "Done", "in_progress": "In progress", "not_started": "Not started"}[progress.status]
+    if progress.status == "in_progress" and progress.words_total is not None:
+        label += f" ({progress.words_answered} of {progress.words_total} words)"
+    return f"Overdue · {label}" if progress.overdue else label

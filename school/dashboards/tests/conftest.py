@@ -12,6 +12,7 @@ from learning_events import aggregation, event_types
 from learning_events.services import log_events
 
 from school import factories
+from school.classrooms.models import Assignment
 from school.dashboards import selectors
 
 TODAY = date(2025, 3, 20)
@@ -37,6 +38,14 @@ class Scenario:
       for 3 minutes, score 65 (180 s). His D0: 480 s.
     Spanish 1A on D0: 2 active, 4 exam answers, 75 %, 600 s of exams; 1 reading opened and finished, 300 s;
     2 games, average score 72.5, 300 s; 1200 s in all.
+
+    Spanish 1A's assignments, all set on 16 Mar (before any of it), as of TODAY noon (everyone on UTC):
+    - "El gato" (the story), due D1: Bruno done (D0); Ana and Carla not started, overdue.
+    - "Animal words" (w1, w2, w3), due D2: Ana done (D2 09:02, her first w3), Bruno done; Carla overdue.
+    - "Animals quiz" (the exam), due TODAY + 2: Ana done (D0); Bruno and Carla not started.
+    - "Greetings" (w1 and w4, never practised), due TODAY + 5: Ana and Bruno in progress (1 of 2), Carla not.
+    - "Memory" (the game), no due date: Ana and Bruno done; Carla not started.
+    French 2 has an exam due TODAY + 1, which Spanish 1A's teacher never sees.
     """
 
     teacher: object
@@ -51,6 +60,7 @@ class Scenario:
     exam: object
     story: object
     game: object
+    assignments: dict
 
 
 def _session(user, classroom, day: date, hour: int, answers, end_minute: int) -> list[dict]:
@@ -122,7 +132,31 @@ def build_scenario() -> Scenario:
     for day in (D0, D1, D2):
         aggregation.rollup_day(day)
     return Scenario(teacher, classroom, ana, bruno, people["carla"], rival, rival_classroom, dora, [w1, w2, w3],
-                    exam, story, game)
+                    exam, story, game, _assignments(classroom, rival_classroom, [w1, w2, w3], exam, story, game))
+
+
+def _assignments(classroom, rival_classroom, words, exam, story, game) -> dict:
+    """The assignments of ``Scenario``, by title."""
+    animals = factories.WordListFactory(name="Animals")
+    animals.words.set(words)
+    greetings = factories.WordListFactory(name="Greetings")
+    greetings.words.set([words[0], factories.WordFactory(text="hola", translation="hello")])
+    assignments = {
+        "El gato": Assignment.objects.create(classroom=classroom, title="El gato", content=story, due_date=D1),
+        "Animal words": Assignment.objects.create(classroom=classroom, title="Animal words", word_list=animals,
+                                                  due_date=D2),
+        "Animals quiz": Assignment.objects.create(classroom=classroom, title="Animals quiz", exam=exam,
+                                                  due_date=TODAY + timedelta(days=2)),
+        "Greetings": Assignment.objects.create(classroom=classroom, title="Greetings", word_list=greetings,
+                                               due_date=TODAY + timedelta(days=5)),
+        "Memory": Assignment.objects.create(classroom=classroom, title="Memory", game=game),
+        "Quiz français": Assignment.objects.create(classroom=rival_classroom, title="Quiz français",
+                                                   exam=factories.ExamFactory(), due_date=TODAY + timedelta(days=1)),
+    }
+    Assignment.objects.update(created_at=datetime(2025, 3, 16, 8, tzinfo=UTC))
+    for assignment in assignments.values():
+        assignment.refresh_from_db()
+    return assignments
 
 
 @pytest.fixture
@@ -132,6 +166,7 @@ def scenario(db) -> Scenario:
 
 @pytest.fixture
 def today(monkeypatch) -> date:
-    """Pin the pages' "today" (the clock) to the day after the scenario."""
+    """Pin the pages' "today" and "now" (the clock) to the day after the scenario, at noon UTC."""
     monkeypatch.setattr(selectors, "today_for", lambda user: TODAY)
+    monkeypatch.setattr(selectors, "now", lambda: datetime(TODAY.year, TODAY.month, TODAY.day, 12, tzinfo=UTC))
     return TODAY

@@ -118,6 +118,9 @@ def test_a_teacher_sees_the_classroom_charts_opens_a_learner_and_logs_out(open_p
     card = page.locator(".classroom-card")
     assert card.locator("h2").inner_text() == "Spanish 1A"
     assert card.locator("[data-figure=words_practiced]").inner_text() == "11"
+    assert page.inner_text("[data-testid=due-this-week] li[data-assignment-id] [data-figure=behind]") == (
+        "Bruno Díaz, Carla Vega")
+    assert page.locator("[data-testid=overdue] li").count() == 2
     shoot(page, "teacher-home-laptop")
 
     follow(page, "text=Spanish 1A")
@@ -130,17 +133,23 @@ def test_a_teacher_sees_the_classroom_charts_opens_a_learner_and_logs_out(open_p
         "() => Chart.getChart('chart-active_learners').getDatasetMeta(0).data.map(bar => bar.options.backgroundColor)")
     assert (set(colours[:-1]), colours[-1]) == ({"#6d5bd0"}, "#6d5bd040")
     assert page.is_visible("[data-testid=today-note]")
-    zeros = [0] * 11
-    assert chart(page, "active_learners") == [*zeros, 1, 2, 0]
-    assert chart(page, "words_practiced") == [*zeros, 4, 7, 0]
+    zeros = [0] * 10
+    assert chart(page, "active_learners") == [*zeros, 2, 1, 2, 0]
+    assert chart(page, "words_practiced") == [*zeros, 0, 4, 7, 0]
     assert chart(page, "accuracy") == [None] * 11 + [50, 57.1, None]
-    assert chart(page, "time_spent") == [*zeros, 10, 15, 0]  # minutes
+    assert chart(page, "time_spent") == [*zeros, 20, 10, 15, 0]  # minutes
+    # Exams, reading and games: their minutes per day, piled up (17 Mar: the exam, the story, two games).
+    assert page.evaluate("() => Chart.getChart('chart-activity_time').data.datasets.map(d => [d.label, d.data])") == [
+        ["Exams", [*zeros, 10, 0, 0, 0]], ["Reading", [*zeros, 5, 0, 0, 0]], ["Games", [*zeros, 5, 0, 0, 0]]]
+    assert page.inner_text("[data-testid=game-figures] [data-figure=game_average]") == "72.5"
     assert page.inner_text("[data-testid=classroom-totals] [data-figure=accuracy]") == "55%"
     assert table(page, "learners-table") == [
-        ["Ana Ortiz", "2", "6", "50%", "15 min", "19 Mar"],
-        ["Bruno Díaz", "1", "5", "60%", "10 min", "19 Mar"],
+        ["Ana Ortiz", "3", "6", "50%", "27 min", "19 Mar"],
+        ["Bruno Díaz", "2", "5", "60%", "18 min", "19 Mar"],
         ["Carla Vega", "0", "0", "–", "0 min", "–"],
     ]
+    assert table(page, "assignments-table")[0] == ["El gato story", "Tue 18 Mar", "1 of 3", "0", "2",
+                                                   "Ana Ortiz, Carla Vega"]
     assert table(page, "hardest-words") == [["perro", "dog", "5", "20%"]]
     page.click("[data-testid=learners-table] th >> text=Words")  # sort by words, ascending
     assert [row[0] for row in table(page, "learners-table")] == ["Carla Vega", "Bruno Díaz", "Ana Ortiz"]
@@ -152,7 +161,8 @@ def test_a_teacher_sees_the_classroom_charts_opens_a_learner_and_logs_out(open_p
     follow(page, "text=Ana Ortiz")
     assert page.url.endswith(f"/dashboard/learners/{seeded.ana.pk}/")
     assert page.inner_text("h1") == "Ana Ortiz"
-    assert page.inner_text("[data-figure=streak]") == "2 days"
+    assert page.inner_text("[data-figure=streak]") == "3 days"
+    assert page.locator("[data-testid=checklist] li").count() == 5
     assert chart(page, "words_practiced")[-3:] == [4, 2, 0]
     assert table(page, "weakest-words") == [["perro", "dog", "3", "33%", "right"]]
     shoot(page, "teacher-learner-laptop")
@@ -169,6 +179,10 @@ def test_a_learner_sees_their_progress_and_cannot_open_the_teachers_page(open_pa
     assert page.url.endswith(f"/dashboard/learners/{seeded.ana.pk}/")
     assert page.inner_text("h1") == "Your progress"
     assert chart(page, "time_spent")[-3:] == [10, 5, 0]
+    assert page.eval_on_selector_all("[data-testid=checklist] [data-testid=status]",
+                                     "spans => spans.map(s => s.innerText)") == [
+        "Overdue · Not started", "Done 19 Mar", "Done 17 Mar", "In progress (1 of 2 words)", "Done 17 Mar"]
+    assert page.evaluate("() => document.documentElement.scrollWidth") <= PHONE["width"]
     shoot(page, "learner-progress-phone")
 
     response = page.goto(f"/dashboard/classrooms/{seeded.classroom.pk}/")
@@ -207,6 +221,25 @@ def test_the_classroom_page_fits_a_phone(open_page, seeded):
         assert 0 <= box["x"] and box["x"] + box["width"] <= PHONE["width"], header
     assert not page.is_visible("[data-testid=learners-scroll-cue]")
     shoot(page, "teacher-classroom-phone-scrolled")
+
+
+def test_the_teachers_week_and_a_classrooms_assignments_fit_a_phone(open_page, seeded):
+    page = open_page(PHONE)
+    log_in(page, "teacher")
+    assert page.is_visible("[data-testid=due-this-week]") and page.is_visible("[data-testid=overdue]")
+    assert page.evaluate("() => document.documentElement.scrollWidth") <= PHONE["width"]
+    shoot(page, "teacher-home-phone")
+    page.goto(f"/dashboard/classrooms/{seeded.classroom.pk}/")
+    # The assignments table scrolls in its own box; its titles stay in view.
+    title = "[data-testid=assignments-table] tbody tr:first-child th"
+    before = _box(page, title)
+    page.locator("[data-testid=assignments-table] >> xpath=..").evaluate("box => { box.scrollLeft = box.scrollWidth; }")
+    assert _box(page, title)["x"] == before["x"]
+    overdue = _box(page, "[data-testid=assignments-table] tbody tr:first-child td:last-child")
+    assert 0 <= overdue["x"] and overdue["x"] + overdue["width"] <= PHONE["width"]
+    assert page.evaluate("() => document.documentElement.scrollWidth") <= PHONE["width"]
+    page.locator("[data-testid=assignments-panel]").screenshot(path=str(SCREENSHOTS / "teacher-assignments-phone.png"))
+    page.locator("[data-testid=activity-panel]").screenshot(path=str(SCREENSHOTS / "teacher-activity-phone.png"))
     page.goto(f"/dashboard/classrooms/{seeded.classroom.pk}/?from=2025-03-19&to=2025-03-01")
     assert page.inner_text("[data-testid=range-error]") == (
         "“From” must be on or before “to”. Showing the last 14 days instead.")

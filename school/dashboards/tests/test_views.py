@@ -7,6 +7,7 @@ import pytest
 from django.test import Client
 
 from school import factories
+from school.classrooms.models import Assignment
 from school.config.log_filters import ClientErrorsWithoutTraceback
 from school.dashboards.tests.conftest import D0, D1, D2, TODAY
 
@@ -335,3 +336,96 @@ def test_logout_is_a_post_and_returns_to_the_login_page(scenario):
     response = client.post("/accounts/logout/")
     assert (response.status_code, response.headers["Location"]) == (302, "/accounts/login/")
     assert client.get("/dashboard/").status_code == 302
+
+
+# --- assignments ---------------------------------------------------------------------------------------------
+
+
+def shown(fragment: str) -> str:
+    """An HTML fragment's text as a reader sees it: tags dropped, spaces collapsed."""
+    return " ".join(re.sub(r"<[^>]+>", "", fragment).split())
+
+
+def table_text(html: str, testid: str) -> list[list[str]]:
+    """The text of each cell of each body row of the table ``data-testid=testid``."""
+    body = re.search(rf'data-testid="{testid}">.*?<tbody>(.*?)</tbody>', html, re.S).group(1)
+    return [[shown(cell) for cell in re.findall(r"<t[hd][ >].*?</t[hd]>", row, re.S)]
+            for row in re.findall(r"<tr[ >].*?</tr>", body, re.S)]
+
+
+def checklist(html: str) -> list[str]:
+    """The text of each assignment of the page's lists."""
+    return [shown(li) for li in re.findall(r"<li data-assignment-id.*?</li>", html, re.S)]
+
+
+def test_the_classroom_page_shows_each_assignment_with_who_is_overdue(scenario, today):
+    html = client_of(scenario.teacher).get(f"/dashboard/classrooms/{scenario.classroom.pk}/").content.decode()
+    assert table_text(html, "assignments-table") == [
+        ["El gato story", "Tue 18 Mar", "1 of 3", "0", "2", "Ana Ortiz, Carla Vega"],
+        ["Animal words word list", "Wed 19 Mar", "2 of 3", "0", "1", "Carla Vega"],
+        ["Animals quiz exam", "Sat 22 Mar", "1 of 3", "0", "2", "–"],
+        ["Greetings word list", "Tue 25 Mar", "0 of 3", "2", "1", "–"],
+        ["Memory game", "–", "2 of 3", "0", "1", "–"],
+    ]
+    assert f'<a class="bad" href="/dashboard/learners/{scenario.carla.pk}/">Carla Vega</a>' in html
+    assert "Quiz français" not in html
+
+
+def test_a_classroom_without_assignments_says_so(scenario, today):
+    html = client_of(scenario.rival).get(f"/dashboard/classrooms/{scenario.rival_classroom.pk}/").content.decode()
+    assert "Quiz français" in html
+    Assignment.objects.filter(classroom=scenario.rival_classroom).delete()
+    html = client_of(scenario.rival).get(f"/dashboard/classrooms/{scenario.rival_classroom.pk}/").content.decode()
+    assert "Nothing has been assigned in this classroom yet." in html
+
+
+def test_the_teachers_home_lists_what_is_due_this_week_and_who_is_behind(scenario, today):
+    response = client_of(scenario.teacher).get("/dashboard/")
+    html = response.content.decode()
+    due = response.context["due"]
+    assert [(item.assignment.title, [learner.name for learner in item.pending]) for item in due] == [
+        ("Animals quiz", ["Bruno Díaz", "Carla Vega"]), ("Greetings", ["Ana Ortiz", "Bruno Díaz", "Carla Vega"])]
+    assert [(item.assignment.title, [learner.name for learner in item.overdue_learners])
+            for item in response.context["overdue"]] == [
+        ("El gato", ["Ana Ortiz", "Carla Vega"]), ("Animal words", ["Carla Vega"])]
+    assert re.search(r"Thu 20 Mar – Wed 26 Mar", html)
+    assert checklist(html) == [
+        "Animals quiz exam Spanish 1A · due Sat 22 Mar · 1 of 3 done Bruno Díaz, Carla Vega",
+        "Greetings word list Spanish 1A · due Tue 25 Mar · 0 of 3 done Ana Ortiz, Bruno Díaz, Carla Vega",
+        "El gato story Spanish 1A · was due Tue 18 Mar Ana Ortiz, Carla Vega",
+        "Animal words word list Spanish 1A · was due Wed 19 Mar Carla Vega",
+    ]
+
+
+def test_a_teacher_with_nothing_due_is_told_so(scenario, today):
+    html = client_of(scenario.rival).get("/dashboard/").content.decode()
+    assert "Quiz français" in html  # due tomorrow, Dora has not done it
+    Assignment.objects.filter(classroom=scenario.rival_classroom).delete()
+    html = client_of(scenario.rival).get("/dashboard/").content.decode()
+    assert "Nothing is due this week." in html and "Nobody is behind." in html
+
+
+def test_a_learner_sees_their_own_checklist(scenario, today):
+    html = client_of(scenario.ana).get(f"/dashboard/learners/{scenario.ana.pk}/").content.decode()
+    assert "<h2>Your assignments</h2>" in html
+    assert checklist(html) == [
+        "El gato story Spanish 1A · due Tue 18 Mar Overdue · Not started",
+        "Animal words word list Spanish 1A · due Wed 19 Mar Done 19 Mar",
+        "Animals quiz exam Spanish 1A · due Sat 22 Mar Done 17 Mar",
+        "Greetings word list Spanish 1A · due Tue 25 Mar In progress (1 of 2 words)",
+        "Memory game Spanish 1A Done 17 Mar",
+    ]
+    assert re.findall(r'data-status="(\w+)"( data-overdue)?', html) == [
+        ("not_started", " data-overdue"), ("done", ""), ("done", ""), ("in_progress", ""), ("done", "")]
+
+
+def test_a_teacher_sees_a_learners_assignments_of_their_own_classrooms_only(scenario, today):
+    elsewhere = factories.ClassroomFactory(name="Art", teacher=scenario.rival)
+    factories.MembershipFactory(classroom=elsewhere, student=scenario.ana)
+    Assignment.objects.create(classroom=elsewhere, title="Colours", exam=scenario.exam, due_date=TODAY)
+    teachers_view = checklist(client_of(scenario.teacher).get(f"/dashboard/learners/{scenario.ana.pk}/")
+                              .content.decode())
+    own_view = checklist(client_of(scenario.ana).get(f"/dashboard/learners/{scenario.ana.pk}/").content.decode())
+    assert [line.split(" ")[0] for line in teachers_view] == ["El", "Animal", "Animals", "Greetings", "Memory"]
+    # Set after she took that exam: not done; due today, not overdue yet.
+    assert own_view[2] == "Colours exam Art · due Thu 20 Mar Not started"
