@@ -1,6 +1,7 @@
-"""Reads the dashboards need beyond ``learning_events.selectors`` and ``school.classrooms.selectors``: a
-person's local day, the headline figures of many classrooms at once, a learner's classrooms and the school's
-names for the pipeline's word ids. Figures come from the rollups, never from raw events."""
+"""Reads the dashboards need beyond ``learning_events.selectors`` and ``school.classrooms`` (its selectors and
+``progress``): a person's local day and the pages' clock, the headline figures of many classrooms at once, a
+learner's classrooms and the assignments a viewer may see of them. Figures come from the rollups, never from
+raw events (words are named by ``learning_events.selectors.with_word_names``)."""
 
 from __future__ import annotations
 
@@ -15,7 +16,6 @@ from learning_events.timezones import zone
 
 from school.classrooms.models import Assignment, Classroom, Membership
 from school.classrooms.progress import learner_assignments
-from school.vocabulary.models import Word
 
 
 def now() -> datetime:
@@ -78,9 +78,3 @@ def assignments_for_viewer(learner, viewer) -> QuerySet[Assignment]:
     if viewer.is_staff or viewer.pk == learner.pk:
         return assignments
     return assignments.filter(classroom__teacher=viewer)
-
-
-def with_words(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """``rows`` (each with a ``word_id``) with ``word``: the school's Word, or None for a deleted word."""
-    words = Word.objects.in_bulk([row["word_id"] for row in rows])
-    return [{**row, "word": words.get(row["word_id"])} for row in rows]

@@ -79,8 +79,8 @@ def classroom(request: HttpRequest, classroom_id: int) -> HttpResponse:
         "chart": _chart_data(daily["days"], ("active_learners", "words_practiced", "words_correct",
                                              "accuracy", "time_spent", *ACTIVITY_SECONDS), today),
         "learners": stats.classroom_learner_stats(room.pk, period.start, period.end, members),
-        "hardest_words": selectors.with_words(stats.classroom_hardest_words(
-            room.pk, min_attempts=CLASSROOM_MIN_ATTEMPTS, limit=WORDS_SHOWN, start=period.start, end=period.end)),
+        "hardest_words": stats.with_word_names(stats.classroom_hardest_words(
+            room.pk, min_attempts=CLASSROOM_MIN_ATTEMPTS, limit=WORDS_SHOWN, start=period.start, end=period.end))[0],
         "min_attempts": CLASSROOM_MIN_ATTEMPTS,
         "assignments": progress.classroom_progress(room, now=selectors.now()),
     })
@@ -104,9 +104,9 @@ def learner(request: HttpRequest, learner_id: int) -> HttpResponse:
         "chart": _chart_data(daily["days"], ("words_practiced", "words_correct", "accuracy", "time_spent",
                                              *ACTIVITY_SECONDS), today),
         "streak": insights.learner_streak(person.pk, as_of=today)["current"],
-        "weakest_words": selectors.with_words(insights.never_perfect(stats.learner_weakest_words(
+        "weakest_words": stats.with_word_names(insights.never_perfect(stats.learner_weakest_words(
             person.pk, min_attempts=LEARNER_MIN_ATTEMPTS, limit=WORDS_SHOWN, start=period.start, end=period.end,
-            with_last_correct=True))),
+            with_last_correct=True)))[0],
         "min_attempts": LEARNER_MIN_ATTEMPTS,
         "classrooms": selectors.classrooms_of_learner(person, request.user),
         "checklist": progress.learner_progress(person, selectors.assignments_for_viewer(person, request.user),

@@ -87,12 +87,6 @@ def test_weakest_words_rank_by_accuracy_within_the_range_with_the_latest_result(
         {"word_id": 3, "attempts": 6, "correct": 2, "accuracy": 2 / 6}]
 
 
-def test_with_words_names_the_pipelines_word_ids():
-    word = factories.WordFactory(text="gato", translation="cat")
-    assert selectors.with_words([{"word_id": word.pk}, {"word_id": 999999}]) == [
-        {"word_id": word.pk, "word": word}, {"word_id": 999999, "word": None}]
-
-
 @pytest.mark.parametrize(("ratio", "shown"), [(None, "–"), (0.0, "0%"), (6 / 11, "55%"), (1.0, "100%")])
 def test_percent(ratio, shown):
     assert percent(ratio) == shown

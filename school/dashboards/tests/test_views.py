@@ -166,7 +166,7 @@ def test_classroom_page_shows_the_rollups_figures(scenario, today):
         ("Ana Ortiz", 2, 6, 0.5, 900, D2), ("Bruno Díaz", 1, 5, 0.6, 600, D2), ("Carla Vega", 0, 0, None, 0, None)]
     w2 = scenario.words[1]
     assert context["hardest_words"] == [
-        {"word_id": w2.pk, "attempts": 5, "correct": 1, "accuracy": 0.2, "word": w2}]
+        {"word_id": w2.pk, "attempts": 5, "correct": 1, "accuracy": 0.2, "text": "perro", "translation": "dog", "language": "es"}]
     html = response.content.decode()
     assert '<dd data-figure="active_learners">2</dd>' in html
     assert '<dd data-figure="words_practiced">11</dd>' in html
@@ -296,7 +296,8 @@ def test_learner_page_shows_their_figures_streak_and_weakest_words(scenario, tod
     assert context["streak"] == 3
     w2 = scenario.words[1]
     assert context["weakest_words"] == [
-        {"word_id": w2.pk, "attempts": 3, "correct": 1, "accuracy": 1 / 3, "last_correct": True, "word": w2}]
+        {"word_id": w2.pk, "attempts": 3, "correct": 1, "accuracy": 1 / 3, "last_correct": True, "text": "perro",
+        "translation": "dog", "language": "es"}]
     html = response.content.decode()
     assert "<h1>Your progress</h1>" in html
     assert '<dd data-figure="streak">3 days</dd>' in html
