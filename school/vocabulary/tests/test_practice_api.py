@@ -59,6 +59,7 @@ def test_start_without_classroom(word_list, hola, buenos, outsider, client_for):
         outsider, word_list, None, None)
     assert response.json() == {
         "id": str(session.uuid),
+        "mode": "list",
         "word_list": {"id": word_list.pk, "name": "Greetings", "language": "es"},
         "classroom": None,
         "started_at": response.json()["started_at"],
@@ -150,6 +151,7 @@ def test_learner_reads_their_session_with_its_progress(session, hola, buenos, le
     assert response.status_code == 200
     assert response.json() == {
         "id": str(session.uuid),
+        "mode": "list",
         "word_list": {"id": session.word_list_id, "name": "Greetings", "language": "es"},
         "classroom": classroom.pk,
         "started_at": response.json()["started_at"],
