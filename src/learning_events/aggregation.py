@@ -619,7 +619,8 @@ def _rollup_in_transaction(cursor: Any, dialect: _Dialect, pairs: set[tuple[int,
 
 def _write_rollups(cursor: Any, dialect: _Dialect, tables: dict[str, str]) -> None:
     """Delete the rows of the recomputed scopes and insert their new ones (``_WRITE_SQL``)."""
-    stamp = timezone.now()
+    # Adapted as Django stores datetimes (SQLite: its own text form), so the memory queue's marked_at compares.
+    stamp = dialect.connection.ops.adapt_datetimefield_value(timezone.now())
     deletions = {f"delete_{key}": dialect.delete_learner_days(tables[key])
                  for key in ("learner_word", "learner", "learner_room")}
     for statement in _WRITE_SQL:
