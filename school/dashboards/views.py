@@ -85,7 +85,7 @@ def classroom(request: HttpRequest, classroom_id: int) -> HttpResponse:
             room.pk, min_attempts=CLASSROOM_MIN_ATTEMPTS, limit=WORDS_SHOWN, start=period.start, end=period.end))[0],
         "min_attempts": CLASSROOM_MIN_ATTEMPTS,
         "assignments": progress.classroom_progress(room, now=selectors.now()),
-        "retention": stats.classroom_retention(room.pk, limit=MEMORY_WORDS_SHOWN),
+        "retention": stats.classroom_retention(room.pk, limit=MEMORY_WORDS_SHOWN, now=selectors.now()),
     })
 
 
@@ -97,7 +97,7 @@ def learner(request: HttpRequest, learner_id: int) -> HttpResponse:
     today = selectors.today_for(person)
     period = date_range(request.GET, today=today)
     daily = stats.learner_daily_stats(person.pk, period.start, period.end)
-    reviews = stats.learner_reviews(person.pk, limit=MEMORY_WORDS_SHOWN)
+    reviews = stats.learner_reviews(person.pk, limit=MEMORY_WORDS_SHOWN, now=selectors.now())
     [reviews["words"]] = stats.with_word_names(reviews["words"])
     return render(request, "dashboards/learner.html", {
         "person": person,

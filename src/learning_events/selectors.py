@@ -10,7 +10,7 @@ to it, who may read a learner's figures and what the words are called; the pipel
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.apps import apps
@@ -312,19 +312,19 @@ def learner_for_stats(user: Any, learner_id: int) -> str:
 _STATE_VALUES = ("user_id", "word_id", "stability", "difficulty", "last_review", "due", "reviews", "lapses")
 
 
-def _today_of(user_ids: Iterable[int]) -> dict[int, date]:
-    """Each learner's local day now."""
-    now = timezone.now()
+def _today_of(user_ids: Iterable[int], now: datetime | None = None) -> dict[int, date]:
+    """Each learner's local day at ``now`` (default: the present)."""
+    now = now or timezone.now()
     return {user_id: local_date(now, tz) for user_id, tz in time_zones_of(list(user_ids)).items()}
 
 
-def learner_reviews(user_id: int, *, limit: int = 20) -> dict[str, Any]:
-    """The learner's memory today (their local day): ``{today, tracked, due, mean_recall, words}``: how many
+def learner_reviews(user_id: int, *, limit: int = 20, now: datetime | None = None) -> dict[str, Any]:
+    """The learner's memory today (their local day at ``now``, default the present): ``{today, tracked, due, mean_recall, words}``: how many
     words have a memory state, how many are due (due day today or before), the mean predicted recall over
     every tracked word (None without any), and up to ``limit`` due words, lowest predicted recall first (ties:
     word id), each ``{word_id, recall, due, last_review, stability, difficulty, reviews, lapses}``. Two queries
     and the hooks'; a learner with no reviews gets zeros and no words."""
-    today = _today_of([user_id])[user_id]
+    today = _today_of([user_id], now)[user_id]
     states = memory.predicted(list(MemoryState.objects.filter(user_id=user_id).values(*_STATE_VALUES)),
                               {user_id: today})
     due = sorted((s for s in states if s["due"] <= today), key=lambda s: (s["recall"], s["word_id"]))
@@ -335,8 +335,9 @@ def learner_reviews(user_id: int, *, limit: int = 20) -> dict[str, Any]:
     }
 
 
-def classroom_retention(classroom_id: int, *, limit: int = 20) -> dict[str, Any]:
-    """Predicted recall across a classroom's members today (each in their local day):
+def classroom_retention(classroom_id: int, *, limit: int = 20, now: datetime | None = None) -> dict[str, Any]:
+    """Predicted recall across a classroom's members today (each in their local day at ``now``, default the
+    present):
 
     - ``words``: the words practised in the classroom that members have a memory of, lowest mean predicted
       recall first (ties: word id), at most ``limit``: ``{word_id, learners, mean_recall, due}`` (``due``: how
@@ -345,7 +346,7 @@ def classroom_retention(classroom_id: int, *, limit: int = 20) -> dict[str, Any]
       order): ``{user_id, name, tracked, due, overdue, mean_recall}`` (None without any tracked word).
     """
     members = classroom_members(classroom_id)
-    today_of = _today_of(members)
+    today_of = _today_of(members, now)
     practised = set(ClassroomWordDailyStats.objects.filter(classroom_id=classroom_id)
                     .values_list("word_id", flat=True).distinct())
     states = memory.predicted(list(MemoryState.objects.filter(user_id__in=list(members)).values(*_STATE_VALUES)),
