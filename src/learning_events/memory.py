@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 
 import numpy as np
-from django.db import router, transaction
+from django.db import connections, router, transaction
 from django.db.models import Q
 from django.utils import timezone
 from fsrs import Card, Rating, Scheduler, State
@@ -50,6 +50,8 @@ SLOPE_BOUNDS = (0.05, 10.0)
 MAX_INTERVAL_DAYS = 36500
 BATCH = 5000
 _EPSILON = 1e-6
+# The advisory lock key serialising the writers of memory states (hold_memory_lock): "LEME".
+MEMORY_LOCK_KEY = 0x4C454D45
 
 
 @dataclass(frozen=True)
@@ -213,6 +215,17 @@ def _db() -> str:
     return router.db_for_write(MemoryState)
 
 
+def hold_memory_lock() -> None:
+    """Wait for the memory lock and hold it until the current transaction ends. Every writer of states takes
+    it (``update_memory``'s batches, ``rebuild_memory``, ``refit_memory``): two runs taking different days
+    of one learner-word at once would each write a state missing the other's review. PostgreSQL only (an
+    advisory lock); SQLite serialises writers itself. Call inside a transaction."""
+    connection = connections[_db()]
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [MEMORY_LOCK_KEY])
+
+
 def current_calibration() -> Calibration:
     """The calibration in force: the latest fit (identity before any)."""
     row = MemoryCalibration.objects.order_by("-fitted_at", "-id").values_list("slope", "intercept").first()
@@ -319,12 +332,14 @@ def take_in(learner_days: Iterable[tuple[int, date]]) -> int:
 
 def update_memory(*, batch_size: int = BATCH) -> int:
     """Take in the learner-days queued before this call (``MemoryDay``), ``batch_size`` per transaction;
-    returns how many learner-words changed. Days queued again meanwhile stay for the next run (PostgreSQL:
-    ``SKIP LOCKED``, so two runs take different days)."""
+    returns how many learner-words changed. Days queued again meanwhile stay for the next run. Runs are
+    serialised (``hold_memory_lock``); a day a rollup is queueing at that moment is skipped, not waited for
+    (PostgreSQL: ``SKIP LOCKED``), and taken by the next run."""
     began = timezone.now()
     changed = 0
     while True:
         with transaction.atomic(using=_db()):
+            hold_memory_lock()
             snapshot = list(MemoryDay.objects.select_for_update(skip_locked=True).filter(marked_at__lte=began)
                             .order_by("marked_at", "id").values_list("id", "user_id", "date", "marked_at")[:batch_size])
             if not snapshot:
@@ -363,6 +378,7 @@ def rebuild_memory(user_ids: Iterable[int] | None = None) -> int:
     written = 0
     for users in _learner_batches(user_ids):
         with transaction.atomic(using=_db()):
+            hold_memory_lock()
             MemoryState.objects.filter(user_id__in=users).delete()
             MemoryDay.objects.filter(user_id__in=users).delete()
             states = {key: replay(reviews) for key, reviews in
@@ -399,6 +415,7 @@ def refit_memory() -> RefitSummary:
     now = timezone.now()
     retention = app_settings.MEMORY_RETENTION
     with transaction.atomic(using=_db()):
+        hold_memory_lock()
         MemoryParameters.objects.exclude(user_id__in=list(scales)).delete()
         MemoryParameters.objects.bulk_create(
             [MemoryParameters(user_id=user_id, scale=scale, reviews=reviews, fitted_at=now)
