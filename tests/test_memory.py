@@ -6,9 +6,11 @@ import uuid
 from datetime import UTC, date, datetime, timedelta
 
 import numpy as np
+import psycopg
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.db import OperationalError, connection
 from django.utils import timezone
 
 from learning_events import aggregation, memory, tasks
@@ -321,3 +323,24 @@ def test_classroom_retention_is_for_its_teacher_only(make_user):
         assert (response.status_code, response.json()) == (
             403, {"detail": "Only this room's teacher can read its statistics."})
     assert client_for(teacher).get(f"/api/v1/classrooms/{room.pk + 1}/retention/").status_code == 404
+
+
+@pytest.mark.postgres
+def test_an_update_waits_for_another_writer_of_states(user):
+    # Two overlapping runs taking different days of one learner-word would each write a state missing the
+    # other's review: writers hold the memory lock.
+    if connection.vendor != "postgresql":
+        pytest.skip("the memory lock is a PostgreSQL advisory lock; SQLite serialises writers itself")
+    log(answer(user, 3, at(1), True))
+    aggregation.rollup_dirty_days()
+    with psycopg.connect(**connection.get_connection_params(), autocommit=True) as other:
+        other.execute("SELECT pg_advisory_lock(%s)", [memory.MEMORY_LOCK_KEY])
+        with connection.cursor() as cursor:
+            cursor.execute("SET lock_timeout = '300ms'")
+        with pytest.raises(OperationalError, match="lock timeout"):
+            memory.update_memory()
+        other.execute("SELECT pg_advisory_unlock(%s)", [memory.MEMORY_LOCK_KEY])
+    with connection.cursor() as cursor:
+        cursor.execute("SET lock_timeout = 0")
+    memory.update_memory()
+    assert states() == {(user.pk, 3): expected(user.pk, 3, [(1, True)])}
