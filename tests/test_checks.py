@@ -28,3 +28,20 @@ def test_either_word_hook_alone_passes(settings):
     settings.LEARNING_EVENTS_WORD_NAMES = None
     settings.LEARNING_EVENTS_WORD_LANGUAGES = "tests.test_exports.languages_of_words"
     assert check_settings(None) == []
+
+
+def test_memory_retention_must_lie_strictly_between_0_and_1(settings):
+    for bad in (0, 1, 1.5, "0.9", True):
+        settings.LEARNING_EVENTS_MEMORY_RETENTION = bad
+        assert check_settings(None) == [checks.Error(
+            "LEARNING_EVENTS_MEMORY_RETENTION must be a number strictly between 0 and 1 (default 0.9), "
+            f"not {bad!r}", id="learning_events.E003")]
+    settings.LEARNING_EVENTS_MEMORY_RETENTION = 0.85
+    assert check_settings(None) == []
+
+
+def test_memory_min_reviews_must_be_a_positive_integer(settings):
+    settings.LEARNING_EVENTS_MEMORY_MIN_REVIEWS = 0
+    assert check_settings(None) == [checks.Error(
+        "LEARNING_EVENTS_MEMORY_MIN_REVIEWS must be a positive integer (default 100), not 0",
+        id="learning_events.E002")]

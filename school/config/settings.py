@@ -192,6 +192,16 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "learning_events.maintain_partitions",
         "schedule": crontab(minute=5),
     },
+    # The memory model takes in the learner-days rolled up since its last run (docs/memory.md).
+    "learning-events-update-memory": {
+        "task": "learning_events.update_memory",
+        "schedule": LEARNING_EVENTS_ROLLUP_INTERVAL_SECONDS,
+    },
+    # Nightly, after the nightly rollup: every learner's memory parameters and the calibration, refitted.
+    "learning-events-refit-memory": {
+        "task": "learning_events.refit_memory",
+        "schedule": crontab(hour=1, minute=0),
+    },
 }
 
 # --- the pipeline -----------------------------------------------------------------------------------

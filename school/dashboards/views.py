@@ -26,6 +26,8 @@ from .forms import DEFAULT_DAYS, date_range
 CLASSROOM_MIN_ATTEMPTS = 5
 LEARNER_MIN_ATTEMPTS = 3
 WORDS_SHOWN = 10
+#: Due words on a learner's page, and words on a classroom's memory panel.
+MEMORY_WORDS_SHOWN = 10
 #: The daily seconds of exams, reading and games, drawn stacked in the activity panel.
 ACTIVITY_SECONDS = ("exam_seconds", "reading_seconds", "game_seconds")
 
@@ -64,7 +66,7 @@ def home(request: HttpRequest) -> HttpResponse:
 @login_required
 def classroom(request: HttpRequest, classroom_id: int) -> HttpResponse:
     """A classroom's charts per day, its learners' figures, its exams, reading and games and its hardest words
-    over ``?from=&to=``, and its assignments' progress."""
+    over ``?from=&to=``, its assignments' progress, and its predicted retention today."""
     room = stats.classroom_for_stats(request.user, classroom_id)  # Http404, PermissionDenied: 404/403 pages
     today = selectors.today_for(request.user)
     period = date_range(request.GET, today=today)
@@ -83,17 +85,20 @@ def classroom(request: HttpRequest, classroom_id: int) -> HttpResponse:
             room.pk, min_attempts=CLASSROOM_MIN_ATTEMPTS, limit=WORDS_SHOWN, start=period.start, end=period.end))[0],
         "min_attempts": CLASSROOM_MIN_ATTEMPTS,
         "assignments": progress.classroom_progress(room, now=selectors.now()),
+        "retention": stats.classroom_retention(room.pk, limit=MEMORY_WORDS_SHOWN, now=selectors.now()),
     })
 
 
 @login_required
 def learner(request: HttpRequest, learner_id: int) -> HttpResponse:
     """A learner's own charts per day over ``?from=&to=``, their streak, exams, reading and games, their weakest
-    words and their assignments (a teacher sees those of their own classrooms)."""
+    words, their words due for review and their assignments (a teacher sees those of their own classrooms)."""
     person = learner_for_viewer(request.user, learner_id)  # Http404, PermissionDenied: 404/403 pages
     today = selectors.today_for(person)
     period = date_range(request.GET, today=today)
     daily = stats.learner_daily_stats(person.pk, period.start, period.end)
+    reviews = stats.learner_reviews(person.pk, limit=MEMORY_WORDS_SHOWN, now=selectors.now())
+    [reviews["words"]] = stats.with_word_names(reviews["words"])
     return render(request, "dashboards/learner.html", {
         "person": person,
         "is_self": person.pk == request.user.pk,
@@ -111,4 +116,5 @@ def learner(request: HttpRequest, learner_id: int) -> HttpResponse:
         "classrooms": selectors.classrooms_of_learner(person, request.user),
         "checklist": progress.learner_progress(person, selectors.assignments_for_viewer(person, request.user),
                                                now=selectors.now()),
+        "reviews": reviews,
     })

@@ -3,7 +3,7 @@
 from django.contrib import admin
 from django.db.models import Count
 
-from .models import PracticeAnswer, PracticeSession, Word, WordList
+from .models import PracticeAnswer, PracticeSession, ReviewWord, Word, WordList
 
 
 @admin.register(Word)
@@ -47,16 +47,33 @@ class PracticeAnswerInline(admin.TabularInline):
         return False
 
 
+class ReviewWordInline(admin.TabularInline):
+    """The words a review session picked, in order: set when it started, never edited here."""
+
+    model = ReviewWord
+    extra = 0
+    fields = readonly_fields = ["position", "word"]
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(PracticeSession)
 class PracticeSessionAdmin(admin.ModelAdmin):
-    list_display = ["uuid", "learner", "word_list", "classroom", "started_at", "ended_at"]
-    list_filter = ["classroom", ("ended_at", admin.EmptyFieldListFilter), "started_at"]
+    list_display = ["uuid", "learner", "mode", "word_list", "classroom", "started_at", "ended_at"]
+    list_filter = ["mode", "classroom", ("ended_at", admin.EmptyFieldListFilter), "started_at"]
     search_fields = ["uuid", "learner__username", "word_list__name"]
     list_select_related = ["learner", "word_list", "classroom"]
     raw_id_fields = ["learner", "word_list", "classroom"]
     readonly_fields = ["uuid", "started_at"]
     date_hierarchy = "started_at"
-    inlines = [PracticeAnswerInline]
+    inlines = [ReviewWordInline, PracticeAnswerInline]
 
 
 @admin.register(PracticeAnswer)

@@ -181,7 +181,8 @@ class PracticeSummarySerializer(serializers.Serializer):
 
 class PracticeSessionSerializer(serializers.Serializer):
     id = serializers.UUIDField(source="uuid")
-    word_list = PracticeWordListSerializer()
+    mode = serializers.ChoiceField(choices=PracticeSession.Mode.choices)
+    word_list = PracticeWordListSerializer(allow_null=True, help_text="Null in review mode.")
     classroom = serializers.IntegerField(source="classroom_id", allow_null=True)
     started_at = serializers.DateTimeField()
     ended_at = serializers.DateTimeField(allow_null=True)
@@ -198,20 +199,35 @@ class PracticeEndSerializer(PracticeSummarySerializer):
 def session_data(session: PracticeSession) -> dict:
     """A session as the API shows it: its list, classroom, times, words to practise and summary."""
     return PracticeSessionSerializer({
-        "uuid": session.uuid, "word_list": session.word_list, "classroom_id": session.classroom_id,
+        "uuid": session.uuid, "mode": session.mode, "word_list": session.word_list, "classroom_id": session.classroom_id,
         "started_at": session.started_at, "ended_at": session.ended_at,
         "words": selectors.practice_words(session), "summary": selectors.practice_summary(session),
     }).data
 
 
 class PracticeStartSerializer(serializers.Serializer):
+    mode = serializers.ChoiceField(
+        choices=PracticeSession.Mode.choices, default=PracticeSession.Mode.LIST,
+        help_text="list (default): a word list's words; review: your words due for review, lowest predicted "
+                  "recall first.")
     word_list_id = serializers.PrimaryKeyRelatedField(
-        queryset=WordList.objects.all(),
+        queryset=WordList.objects.all(), required=False,
+        help_text="The word list to practise (mode list only).",
         error_messages={"does_not_exist": "No word list has id {pk_value}.",
                         "incorrect_type": "Expected a word list id (an integer), got {data_type}."},
     )
+    limit = serializers.IntegerField(required=False, default=20, min_value=1, max_value=100,
+                                     help_text="Mode review: at most this many words (default 20).")
     classroom_id = id_field(required=False, allow_null=True, default=None,
                             help_text="The classroom the practice happens in; you must belong to it.")
+
+    def validate(self, attrs):
+        if attrs["mode"] == PracticeSession.Mode.LIST and "word_list_id" not in attrs:
+            raise serializers.ValidationError({"word_list_id": ["This field is required."]})
+        if attrs["mode"] == PracticeSession.Mode.REVIEW and "word_list_id" in attrs:
+            raise serializers.ValidationError(
+                {"word_list_id": ["A review practises your due words, not a word list: leave it out."]})
+        return attrs
 
 
 class PracticeAnswerSerializer(serializers.Serializer):
@@ -228,15 +244,20 @@ class GradedAnswerSerializer(serializers.Serializer):
 
 
 class PracticeSessionStartApi(APIView):
-    """Start practising a word list, optionally inside a classroom you belong to."""
+    """Start practising a word list, or reviewing your due words (mode review), optionally inside a classroom
+    you belong to."""
 
     @extend_schema(request=PracticeStartSerializer, responses={201: PracticeSessionSerializer})
     def post(self, request):
         serializer = PracticeStartSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        classroom = optional_member_classroom(request.user, serializer.validated_data["classroom_id"])
-        session = services.start_practice(learner=request.user, word_list=serializer.validated_data["word_list_id"],
-                                          classroom=classroom)
+        data = serializer.validated_data
+        classroom = optional_member_classroom(request.user, data["classroom_id"])
+        if data["mode"] == PracticeSession.Mode.REVIEW:
+            session = services.start_review(learner=request.user, classroom=classroom, limit=data["limit"])
+        else:
+            session = services.start_practice(learner=request.user, word_list=data["word_list_id"],
+                                              classroom=classroom)
         return Response(session_data(session), status=status.HTTP_201_CREATED)
 
 

@@ -41,11 +41,18 @@ class WordList(models.Model):
 
 
 class PracticeSession(models.Model):
-    """One learner practising one word list with flashcards, optionally inside a classroom."""
+    """One learner practising with flashcards, optionally inside a classroom: a word list's words (mode
+    ``list``), or the words the memory model says are due, picked when the session starts (mode ``review``)."""
+
+    class Mode(models.TextChoices):
+        LIST = "list", "Word list"
+        REVIEW = "review", "Review of due words"
 
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     learner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="practice_sessions")
-    word_list = models.ForeignKey(WordList, on_delete=models.PROTECT, related_name="practice_sessions")
+    mode = models.CharField(max_length=10, choices=Mode.choices, default=Mode.LIST)
+    word_list = models.ForeignKey(WordList, null=True, blank=True, on_delete=models.PROTECT,
+                                  related_name="practice_sessions", help_text="Mode list only.")
     classroom = models.ForeignKey("classrooms.Classroom", null=True, blank=True, on_delete=models.SET_NULL,
                                   related_name="practice_sessions")
     started_at = models.DateTimeField(auto_now_add=True)
@@ -53,9 +60,25 @@ class PracticeSession(models.Model):
 
     class Meta:
         ordering = ["-started_at", "-id"]
+        constraints = [models.CheckConstraint(
+            condition=models.Q(mode="list", word_list__isnull=False) | models.Q(mode="review", word_list__isnull=True),
+            name="practice_session_list_by_mode")]
 
     def __str__(self) -> str:
-        return f"{self.learner} practising {self.word_list} ({self.uuid})"
+        what = self.word_list if self.mode == self.Mode.LIST else "due words"
+        return f"{self.learner} practising {what} ({self.uuid})"
+
+
+class ReviewWord(models.Model):
+    """A word a review session practises, in the order it was picked (lowest predicted recall first)."""
+
+    session = models.ForeignKey(PracticeSession, on_delete=models.CASCADE, related_name="review_words")
+    word = models.ForeignKey(Word, on_delete=models.CASCADE, related_name="review_entries")
+    position = models.PositiveIntegerField()
+
+    class Meta:
+        ordering = ["session_id", "position"]
+        constraints = [models.UniqueConstraint(fields=["session", "word"], name="review_word_unique")]
 
 
 class PracticeAnswer(models.Model):

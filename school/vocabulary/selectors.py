@@ -53,7 +53,9 @@ def practice_session_of(user, session_uuid: uuid.UUID) -> PracticeSession:
 
 
 def practice_words(session: PracticeSession) -> QuerySet[Word]:
-    """The words a session practises: those of its word list now."""
+    """The words a session practises: those of its word list now, or the review's, in the order picked."""
+    if session.mode == PracticeSession.Mode.REVIEW:
+        return Word.objects.filter(review_entries__session=session).order_by("review_entries__position")
     return Word.objects.filter(word_lists=session.word_list_id)
 
 

@@ -15,9 +15,11 @@ from django.utils import timezone
 from rest_framework import status
 from rest_framework.exceptions import APIException
 
+from learning_events.selectors import learner_reviews
 from learning_events.services import log_practice_end, log_practice_start, log_word_practice
 
-from .models import PracticeAnswer, PracticeSession, Word, WordList
+from . import selectors
+from .models import PracticeAnswer, PracticeSession, ReviewWord, Word, WordList
 
 
 class PracticeSessionEnded(APIException):
@@ -135,17 +137,35 @@ def start_practice(*, learner, word_list: WordList, classroom=None) -> PracticeS
 
 
 @transaction.atomic
+def start_review(*, learner, classroom=None, limit: int = 20) -> PracticeSession:
+    """Start ``learner``'s review of the words the memory model has due today, lowest predicted recall first,
+    at most ``limit`` (inside ``classroom``, whose membership the caller checked). Logs ``practice_start``.
+    Raises ValidationError on ``mode`` when no word is due."""
+    due = [row["word_id"] for row in learner_reviews(learner.pk, limit=limit)["words"]]
+    existing = set(Word.objects.filter(pk__in=due).values_list("pk", flat=True))
+    due = [word_id for word_id in due if word_id in existing]  # a word deleted since it was practised is skipped
+    if not due:
+        raise ValidationError({"mode": "No words are due for review now: practise a word list instead."})
+    session = PracticeSession.objects.create(learner=learner, mode=PracticeSession.Mode.REVIEW, classroom=classroom)
+    ReviewWord.objects.bulk_create(ReviewWord(session=session, word_id=word_id, position=n)
+                                   for n, word_id in enumerate(due))
+    log_practice_start(learner, session.uuid, classroom, occurred_at=session.started_at)
+    return session
+
+
+@transaction.atomic
 def answer_flashcard(*, session: PracticeSession, word_id: int, answer: str,
                      response_ms: int | None = None) -> GradedAnswer:
     """Grade and store ``answer`` to the word ``word_id`` of ``session``; log ``word_correct``/``word_incorrect``.
 
     Raises PracticeSessionEnded when the session has ended, ValidationError on ``word_id`` when the word
-    is not in the session's word list.
+    is not one the session practises (its word list's, or the review's).
     """
     session = _lock_open_session(session)
-    word = Word.objects.filter(pk=word_id, word_lists=session.word_list_id).first()
+    word = selectors.practice_words(session).filter(pk=word_id).first()
     if word is None:
-        raise ValidationError({"word_id": f"Word {word_id} is not in this session's word list."})
+        where = "word list" if session.mode == PracticeSession.Mode.LIST else "review"
+        raise ValidationError({"word_id": f"Word {word_id} is not in this session's {where}."})
     correct = grade(answer, word.translation)
     stored = PracticeAnswer.objects.create(session=session, word=word, answer=answer, correct=correct,
                                            response_ms=response_ms)

@@ -1,5 +1,5 @@
 """Admin of the pipeline: raw events (read-only), the dead letters of rejected client events, and the
-rollups (read-only: recompute them with ``rollup_stats``). Learner-word rows have a composite primary key,
+rollups and the memory model (read-only: recompute them with ``rollup_stats`` and ``rebuild_memory``). Learner-word rows have a composite primary key,
 which Django 5.2's admin cannot register: each learner-day's page lists them instead."""
 
 from django.contrib import admin, messages
@@ -19,6 +19,10 @@ from .models import (
     LearnerDailyStats,
     LearnerWordDailyStats,
     LearningEvent,
+    MemoryCalibration,
+    MemoryDay,
+    MemoryParameters,
+    MemoryState,
     RejectedEvent,
 )
 
@@ -158,3 +162,33 @@ class EventPurgeAdmin(ReadOnlyAdmin):
                     "finished_at"]
     list_filter = [("before", admin.DateFieldListFilter)]
     ordering = ["-started_at", "-id"]
+
+
+@admin.register(MemoryState)
+class MemoryStateAdmin(ReadOnlyAdmin):
+    list_display = ["user", "word_id", "stability", "difficulty", "last_review", "reviews", "lapses", "due",
+                    "updated_at"]
+    list_filter = [("due", admin.DateFieldListFilter)]
+    search_fields = [_USERNAME]
+    list_select_related = ["user"]
+    show_full_result_count = False
+
+
+@admin.register(MemoryParameters)
+class MemoryParametersAdmin(ReadOnlyAdmin):
+    list_display = ["user", "scale", "reviews", "fitted_at"]
+    search_fields = [_USERNAME]
+    list_select_related = ["user"]
+
+
+@admin.register(MemoryCalibration)
+class MemoryCalibrationAdmin(ReadOnlyAdmin):
+    list_display = ["fitted_at", "slope", "intercept", "reviews"]
+
+
+@admin.register(MemoryDay)
+class MemoryDayAdmin(ReadOnlyAdmin):
+    """Learner-days rolled up whose reviews the memory model has not taken in yet."""
+
+    list_display = ["date", "user", "marked_at"]
+    list_select_related = ["user"]

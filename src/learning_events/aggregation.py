@@ -38,6 +38,7 @@ from .models import (
     LearnerDailyStats,
     LearnerWordDailyStats,
     LearningEvent,
+    MemoryDay,
 )
 from .timezones import day_bounds, local_date, time_zones_of
 
@@ -505,7 +506,7 @@ def _tables(connection: Any) -> dict[str, str]:
     quote = connection.ops.quote_name
     models = {"events": LearningEvent, "learner": LearnerDailyStats, "learner_room": LearnerClassroomDailyStats,
               "room": ClassroomDailyStats, "learner_word": LearnerWordDailyStats,
-              "room_word": ClassroomWordDailyStats, "dirty": DirtyDay}
+              "room_word": ClassroomWordDailyStats, "dirty": DirtyDay, "memory_day": MemoryDay}
     return {key: quote(model._meta.db_table) for key, model in models.items()}
 
 
@@ -618,7 +619,8 @@ def _rollup_in_transaction(cursor: Any, dialect: _Dialect, pairs: set[tuple[int,
 
 def _write_rollups(cursor: Any, dialect: _Dialect, tables: dict[str, str]) -> None:
     """Delete the rows of the recomputed scopes and insert their new ones (``_WRITE_SQL``)."""
-    stamp = timezone.now()
+    # Adapted as Django stores datetimes (SQLite: its own text form), so the memory queue's marked_at compares.
+    stamp = dialect.connection.ops.adapt_datetimefield_value(timezone.now())
     deletions = {f"delete_{key}": dialect.delete_learner_days(tables[key])
                  for key in ("learner_word", "learner", "learner_room")}
     for statement in _WRITE_SQL:
@@ -722,7 +724,8 @@ CREATE {scanned_table} TABLE le_rollup_tallies AS
 SELECT user_id, day, classroom_id, word_id,
   CAST(COUNT(*) FILTER (WHERE kind IN (1, 2)) AS INTEGER) AS attempts,
   CAST(COUNT(*) FILTER (WHERE kind = 1) AS INTEGER) AS correct,
-  MIN(t) AS first_seen, MAX(t) AS last_seen, MAX(t) FILTER (WHERE kind = 2) AS last_wrong,
+  MIN(t) AS first_seen, MAX(t) AS last_seen, MIN(t) FILTER (WHERE kind = 2) AS first_wrong,
+  MAX(t) FILTER (WHERE kind = 2) AS last_wrong,
   CAST(COUNT(*) FILTER (WHERE kind = 3) AS INTEGER) AS exam_answers,
   CAST(COUNT(*) FILTER (WHERE kind = 3 AND good) AS INTEGER) AS exam_correct,
   CAST(COUNT(*) FILTER (WHERE kind = 4) AS INTEGER) AS content_viewed,
@@ -933,9 +936,10 @@ _WRITE_SQL = (
     "{delete_learner_word}",
     """
 INSERT INTO {learner_word} (user_id, date, word_id, attempts, correct, first_seen, last_seen, last_correct,
-                            updated_at)
+                            first_correct, updated_at)
 SELECT user_id, day, word_id, SUM(attempts), SUM(correct), MIN(first_seen), MAX(last_seen),
-  CASE WHEN MAX(last_wrong) = MAX(last_seen) THEN FALSE ELSE TRUE END, %s
+  CASE WHEN MAX(last_wrong) = MAX(last_seen) THEN FALSE ELSE TRUE END,
+  CASE WHEN MIN(first_wrong) = MIN(first_seen) THEN FALSE ELSE TRUE END, %s
 FROM (SELECT * FROM le_rollup_tallies WHERE word_id IS NOT NULL ORDER BY user_id, day, word_id) x
 GROUP BY user_id, day, word_id ORDER BY user_id, day, word_id
 """,
@@ -986,5 +990,11 @@ SELECT f.classroom_id, f.day, {_SUMS}, {_ROOM_SECONDS},
   SUM(f.time_spent), COUNT(*), %s
 FROM le_rollup_figures f JOIN le_rollup_scope s ON s.classroom_id = f.classroom_id AND s.day = f.day
 GROUP BY f.classroom_id, f.day
+""",
+    # The recomputed learner-days go to the memory model's queue (memory.update_memory): their reviews may
+    # have changed. "WHERE true": SQLite's parser needs it between a SELECT and ON CONFLICT.
+    """
+INSERT INTO {memory_day} (user_id, date, marked_at) SELECT user_id, day, %s FROM le_rollup_windows WHERE true
+ON CONFLICT (user_id, date) DO UPDATE SET marked_at = excluded.marked_at
 """,
 )

@@ -24,7 +24,7 @@ def check_settings(app_configs, **kwargs):
                 )
     for name in ("BATCH_MAX_EVENTS", "BATCH_MAX_BYTES", "MAX_CONTEXT_BYTES", "IDLE_GAP_SECONDS",
                  "MAX_EVENT_AGE_DAYS", "MAX_FUTURE_SKEW_SECONDS", "MAX_SESSION_SECONDS",
-                 "ROLLUP_INTERVAL_SECONDS", "INSIGHTS_MIN_ATTEMPTS", "PARTITIONS_AHEAD_DAYS"):
+                 "ROLLUP_INTERVAL_SECONDS", "INSIGHTS_MIN_ATTEMPTS", "PARTITIONS_AHEAD_DAYS", "MEMORY_MIN_REVIEWS"):
         value = app_settings._get(name)
         if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
             errors.append(
@@ -33,6 +33,15 @@ def check_settings(app_configs, **kwargs):
                     id="learning_events.E002",
                 )
             )
+    retention = app_settings._get("MEMORY_RETENTION")
+    if isinstance(retention, bool) or not isinstance(retention, (int, float)) or not 0 < retention < 1:
+        errors.append(
+            checks.Error(
+                f"LEARNING_EVENTS_MEMORY_RETENTION must be a number strictly between 0 and 1 (default "
+                f"{DEFAULTS['MEMORY_RETENTION']}), not {retention!r}",
+                id="learning_events.E003",
+            )
+        )
     if app_settings._get("WORD_NAMES") and app_settings._get("WORD_LANGUAGES"):
         errors.append(
             checks.Warning(

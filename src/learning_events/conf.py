@@ -50,6 +50,10 @@ DEFAULTS: dict[str, Any] = {
     # Insights: the fewest attempts (in the window looked at) that make a word's or a learner's accuracy
     # worth reporting (weakest words, hardest words, accuracy drops).
     "INSIGHTS_MIN_ATTEMPTS": 5,
+    # Memory model (docs/memory.md): the predicted recall at which a word falls due, and the predictable
+    # reviews (reviews after a word's first) a learner needs before their own parameters are fitted.
+    "MEMORY_RETENTION": 0.9,
+    "MEMORY_MIN_REVIEWS": 100,
     # Exports.
     "EXPORT_SALT": None,
     # Dotted path of ``f(word_ids) -> {word_id: {"text": ..., "translation": ..., "language": "es"}}`` in one
@@ -108,6 +112,14 @@ class Settings:
     @property
     def INSIGHTS_MIN_ATTEMPTS(self) -> int:
         return int(self._get("INSIGHTS_MIN_ATTEMPTS"))
+
+    @property
+    def MEMORY_RETENTION(self) -> float:
+        return float(self._get("MEMORY_RETENTION"))
+
+    @property
+    def MEMORY_MIN_REVIEWS(self) -> int:
+        return int(self._get("MEMORY_MIN_REVIEWS"))
 
     @property
     def ROLLUP_WORK_MEM(self) -> str:

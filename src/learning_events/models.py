@@ -186,6 +186,9 @@ class LearnerWordDailyStats(models.Model):
     first_seen = models.DateTimeField()
     last_seen = models.DateTimeField()
     last_correct = models.BooleanField()
+    # The day's first answer: the day's review for the memory model (docs/memory.md). Null only on rows
+    # rolled up before the column existed (``rebuild_memory`` rolls those days up again).
+    first_correct = models.BooleanField(null=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -230,3 +233,78 @@ class EventPurge(models.Model):
 
     def __str__(self) -> str:
         return f"purge of events before {self.before:%Y-%m-%d %H:%M} (started {self.started_at:%Y-%m-%d %H:%M})"
+
+
+class MemoryDay(models.Model):
+    """A (learner, local day) whose reviews the memory model has not taken in yet: queued by each rollup of
+    the day, taken by ``memory.update_memory``."""
+
+    user = rollup_key(settings.AUTH_USER_MODEL)
+    date = models.DateField()
+    marked_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "date"], name="le_memory_day_unique")]
+        indexes = [models.Index(fields=["marked_at"], name="le_memory_day_marked_idx")]
+
+    def __str__(self) -> str:
+        return f"user {self.user_id} on {self.date:%Y-%m-%d}"
+
+
+class MemoryState(models.Model):
+    """The FSRS memory of one learner for one word after their reviews so far (docs/memory.md).
+
+    ``stability`` (days) and ``difficulty`` (1-10) are FSRS's; ``due`` is when the learner's calibrated
+    recall probability falls to ``LEARNING_EVENTS_MEMORY_RETENTION``.
+    """
+
+    user = rollup_key(settings.AUTH_USER_MODEL)
+    word_id = models.BigIntegerField()
+    stability = models.FloatField()
+    difficulty = models.FloatField()
+    last_review = models.DateField(help_text="Local day of the latest review.")
+    reviews = models.PositiveIntegerField()
+    lapses = models.PositiveIntegerField(help_text="Reviews whose first answer was wrong.")
+    due = models.DateField(help_text="Local day when predicted recall falls to the target retention.")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "word_id"], name="le_memory_state_unique")]
+        indexes = [models.Index(fields=["user", "due"], name="le_memory_state_due_idx")]
+        ordering = ["user_id", "word_id"]
+
+    def __str__(self) -> str:
+        return f"user {self.user_id}, word {self.word_id}: stability {self.stability:.1f} d, due {self.due}"
+
+
+class MemoryParameters(models.Model):
+    """A learner's fitted memory parameters: ``scale`` multiplies FSRS stability when recall is predicted
+    (above 1: the learner forgets more slowly than FSRS's defaults say). Learners without a row use 1."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+",
+                                db_constraint=False)
+    scale = models.FloatField()
+    reviews = models.PositiveIntegerField(help_text="Reviews with a previous one that the fit used.")
+    fitted_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name_plural = "memory parameters"
+
+    def __str__(self) -> str:
+        return f"user {self.user_id}: scale {self.scale:.2f} from {self.reviews} reviews"
+
+
+class MemoryCalibration(models.Model):
+    """A fit of the post-hoc (Platt) calibration of every learner's predicted recall: the latest one is in
+    force. p = sigmoid(slope * logit(R) + intercept), R being FSRS's retrievability with the learner's scale."""
+
+    slope = models.FloatField()
+    intercept = models.FloatField()
+    reviews = models.PositiveIntegerField(help_text="Reviews with a previous one that the fit used.")
+    fitted_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-fitted_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"slope {self.slope:.3f}, intercept {self.intercept:.3f} ({self.fitted_at:%Y-%m-%d %H:%M})"

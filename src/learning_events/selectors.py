@@ -10,7 +10,7 @@ to it, who may read a learner's figures and what the words are called; the pipel
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.apps import apps
@@ -18,7 +18,9 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Max, Sum
 from django.http import Http404
+from django.utils import timezone
 
+from . import memory
 from .conf import app_settings
 from .models import (
     ClassroomDailyStats,
@@ -26,7 +28,9 @@ from .models import (
     LearnerClassroomDailyStats,
     LearnerDailyStats,
     LearnerWordDailyStats,
+    MemoryState,
 )
+from .timezones import local_date, time_zones_of
 
 #: Figures that add up over days and learners.
 ADDITIVE = ("words_practiced", "words_correct", "words_incorrect", "exam_answers", "exam_correct",
@@ -301,3 +305,70 @@ def learner_for_stats(user: Any, learner_id: int) -> str:
     if not (user.is_staff or user.pk == learner.pk):
         raise PermissionDenied("You may read only your own statistics.")
     return learner.get_username()
+
+
+# --- the memory model (docs/memory.md) ---------------------------------------------------------------------
+
+_STATE_VALUES = ("user_id", "word_id", "stability", "difficulty", "last_review", "due", "reviews", "lapses")
+
+
+def _today_of(user_ids: Iterable[int], now: datetime | None = None) -> dict[int, date]:
+    """Each learner's local day at ``now`` (default: the present)."""
+    now = now or timezone.now()
+    return {user_id: local_date(now, tz) for user_id, tz in time_zones_of(list(user_ids)).items()}
+
+
+def learner_reviews(user_id: int, *, limit: int = 20, now: datetime | None = None) -> dict[str, Any]:
+    """The learner's memory today (their local day at ``now``, default the present): ``{today, tracked, due, mean_recall, words}``: how many
+    words have a memory state, how many are due (due day today or before), the mean predicted recall over
+    every tracked word (None without any), and up to ``limit`` due words, lowest predicted recall first (ties:
+    word id), each ``{word_id, recall, due, last_review, stability, difficulty, reviews, lapses}``. Two queries
+    and the hooks'; a learner with no reviews gets zeros and no words."""
+    today = _today_of([user_id], now)[user_id]
+    states = memory.predicted(list(MemoryState.objects.filter(user_id=user_id).values(*_STATE_VALUES)),
+                              {user_id: today})
+    due = sorted((s for s in states if s["due"] <= today), key=lambda s: (s["recall"], s["word_id"]))
+    return {
+        "today": today, "tracked": len(states), "due": len(due),
+        "mean_recall": sum(s["recall"] for s in states) / len(states) if states else None,
+        "words": [{k: v for k, v in s.items() if k != "user_id"} for s in due[:limit]],
+    }
+
+
+def classroom_retention(classroom_id: int, *, limit: int = 20, now: datetime | None = None) -> dict[str, Any]:
+    """Predicted recall across a classroom's members today (each in their local day at ``now``, default the
+    present):
+
+    - ``words``: the words practised in the classroom that members have a memory of, lowest mean predicted
+      recall first (ties: word id), at most ``limit``: ``{word_id, learners, mean_recall, due}`` (``due``: how
+      many of those learners have it due);
+    - ``learners``: every member, most words overdue first (due before today; ties: most due, then display
+      order): ``{user_id, name, tracked, due, overdue, mean_recall}`` (None without any tracked word).
+    """
+    members = classroom_members(classroom_id)
+    today_of = _today_of(members, now)
+    practised = set(ClassroomWordDailyStats.objects.filter(classroom_id=classroom_id)
+                    .values_list("word_id", flat=True).distinct())
+    states = memory.predicted(list(MemoryState.objects.filter(user_id__in=list(members)).values(*_STATE_VALUES)),
+                              today_of)
+    per_word: dict[int, list[dict]] = {}
+    per_learner: dict[int, list[dict]] = {user_id: [] for user_id in members}
+    for state in states:
+        per_learner[state["user_id"]].append(state)
+        if state["word_id"] in practised:
+            per_word.setdefault(state["word_id"], []).append(state)
+    words = sorted(({"word_id": word_id, "learners": len(rows),
+                     "mean_recall": sum(r["recall"] for r in rows) / len(rows),
+                     "due": sum(r["due"] <= today_of[r["user_id"]] for r in rows)}
+                    for word_id, rows in per_word.items()), key=lambda w: (w["mean_recall"], w["word_id"]))
+    order = {user_id: n for n, user_id in enumerate(members)}
+    learners = []
+    for user_id, rows in per_learner.items():
+        today = today_of[user_id]
+        learners.append({
+            "user_id": user_id, "name": members[user_id], "tracked": len(rows),
+            "due": sum(r["due"] <= today for r in rows), "overdue": sum(r["due"] < today for r in rows),
+            "mean_recall": sum(r["recall"] for r in rows) / len(rows) if rows else None,
+        })
+    learners.sort(key=lambda r: (-r["overdue"], -r["due"], order[r["user_id"]]))
+    return {"words": with_word_names(words[:limit])[0], "learners": learners}

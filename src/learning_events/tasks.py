@@ -2,7 +2,8 @@
 
 The host schedules them (``CELERY_BEAT_SCHEDULE``): ``rollup_dirty_days_task`` every
 ``LEARNING_EVENTS_ROLLUP_INTERVAL_SECONDS``, ``rollup_previous_local_day_task`` nightly,
-``maintain_partitions_task`` hourly. Without a broker the host runs the same schedule in-process.
+``maintain_partitions_task`` hourly, ``update_memory_task`` every rollup interval and ``refit_memory_task``
+nightly (docs/memory.md). Without a broker the host runs the same schedule in-process.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from datetime import date
 from celery import shared_task
 from django.db import DatabaseError
 
-from . import aggregation, partitions
+from . import aggregation, memory, partitions
 
 # A rollup that fails on the database (a deadlock, a lost connection) is retried: each is idempotent.
 _RETRY = {"autoretry_for": (DatabaseError,), "retry_backoff": True, "max_retries": 5, "acks_late": True,
@@ -41,3 +42,15 @@ def rollup_previous_local_day_task() -> None:
 def maintain_partitions_task() -> None:
     """PostgreSQL: create the event partitions of the coming days (and of the acceptance window) ahead."""
     partitions.maintain_partitions()
+
+
+@shared_task(name="learning_events.update_memory", **_RETRY)
+def update_memory_task() -> None:
+    """Bring the memory states up to date with the learner-days rolled up since the last run."""
+    memory.update_memory()
+
+
+@shared_task(name="learning_events.refit_memory", **_RETRY)
+def refit_memory_task() -> None:
+    """Nightly: refit the learners' memory parameters and the calibration from every review."""
+    memory.refit_memory()

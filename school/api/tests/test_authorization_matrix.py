@@ -145,6 +145,10 @@ MATRIX: dict[tuple[str, str], Call] = {
                                                                  CLASSROOM_TEACHER_READS),
     ("api/v1/classrooms/<int:classroom_id>/insights/", "GET"): Call("/api/v1/classrooms/{classroom}/insights/",
                                                                     CLASSROOM_TEACHER_READS),
+    # --- the memory model
+    ("api/v1/me/reviews/", "GET"): Call("/api/v1/me/reviews/", EVERYONE_SIGNED_IN),  # always the caller's own
+    ("api/v1/classrooms/<int:classroom_id>/retention/", "GET"): Call("/api/v1/classrooms/{classroom}/retention/",
+                                                                     CLASSROOM_TEACHER_READS),
     ("api/v1/learners/<int:learner_id>/insights/", "GET"): Call("/api/v1/learners/{learner}/insights/",
                                                                 LEARNER_AND_TEACHER),
     # --- dashboards (pages: a login redirect for anonymous people, Django's 403 page)

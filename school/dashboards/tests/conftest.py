@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
-from learning_events import aggregation, event_types
+from learning_events import aggregation, event_types, memory
 from learning_events.services import log_events
 
 from school import factories
@@ -46,6 +46,9 @@ class Scenario:
     - "Greetings" (w1 and w4, never practised), due TODAY + 5: Ana and Bruno in progress (1 of 2), Carla not.
     - "Memory" (the game), no due date: Ana and Bruno done; Carla not started.
     French 2 has an exam due TODAY + 1, which Spanish 1A's teacher never sees.
+
+    The memory model has taken the days in: its reviews (each learner-word's first answer of a day) are Ana's
+    w1 ✓ and w2 ✗ on D1, w2 ✓ and w3 ✗ on D2; Bruno's w2 ✗, w1 ✓, w3 ✓ on D2; Dora's w1 ✗ on D2.
     """
 
     teacher: object
@@ -131,6 +134,7 @@ def build_scenario() -> Scenario:
     ])
     for day in (D0, D1, D2):
         aggregation.rollup_day(day)
+    memory.update_memory()
     return Scenario(teacher, classroom, ana, bruno, people["carla"], rival, rival_classroom, dora, [w1, w2, w3],
                     exam, story, game, _assignments(classroom, rival_classroom, [w1, w2, w3], exam, story, game))
 

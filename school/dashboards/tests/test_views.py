@@ -2,6 +2,7 @@ import json
 import logging
 import re
 import sys
+from datetime import timedelta
 
 import pytest
 from django.test import Client
@@ -430,3 +431,54 @@ def test_a_teacher_sees_a_learners_assignments_of_their_own_classrooms_only(scen
     assert [line.split(" ")[0] for line in teachers_view] == ["El", "Animal", "Animals", "Greetings", "Memory"]
     # Set after she took that exam: not done; due today, not overdue yet.
     assert own_view[2] == "Colours exam Art · due Thu 20 Mar Not started"
+
+
+# --- the memory model's panels -----------------------------------------------------------------------------
+
+
+def predicted(reviews) -> tuple[float, bool]:
+    """FSRS's (default, uncalibrated) recall of a word on TODAY after ``reviews`` ((day, correct)), and whether
+    it is due."""
+    from learning_events import memory
+
+    state = memory.replay(reviews)
+    due = state.last_review + timedelta(days=memory.interval_days(state.stability, 1.0, memory.Calibration(), 0.9))
+    return float(memory.recall(state.stability, (TODAY - state.last_review).days)), due <= TODAY
+
+
+def test_the_learner_page_lists_their_due_words_lowest_recall_first(scenario, today):
+    w1, w2, w3 = scenario.words
+    recall = {w1.pk: predicted([(D1, True)]), w2.pk: predicted([(D1, False), (D2, True)]),
+              w3.pk: predicted([(D2, False)])}
+    due = sorted((word for word, (_, is_due) in recall.items() if is_due), key=lambda word: recall[word][0])
+    assert len(due) >= 2  # the scenario's words are due the day after it: the order below is a real one
+    response = client_of(scenario.ana).get(f"/dashboard/learners/{scenario.ana.pk}/")
+    reviews = response.context["reviews"]
+    assert (reviews["today"], reviews["tracked"], reviews["due"]) == (TODAY, 3, len(due))
+    assert [(w["word_id"], w["recall"]) for w in reviews["words"]] == [
+        (word, pytest.approx(recall[word][0])) for word in due]
+    html = response.content.decode()
+    panel = html[html.index('data-testid="reviews-panel"'):]
+    assert [int(word) for word in re.findall(r'<tr data-word-id="(\d+)">', panel.split("</section>")[0])] == due
+    assert '<dd data-figure="tracked">3</dd>' in panel
+
+
+def test_a_learner_without_reviews_is_told_predictions_start_later(scenario, today):
+    html = client_of(scenario.carla).get(f"/dashboard/learners/{scenario.carla.pk}/").content.decode()
+    assert "No words practised yet: predictions start after the first practice." in html
+
+
+def test_the_classroom_page_shows_its_retention(scenario, today):
+    w1, w2, w3 = scenario.words
+    response = client_of(scenario.teacher).get(f"/dashboard/classrooms/{scenario.classroom.pk}/")
+    retention = response.context["retention"]
+    mean = {w1.pk: (predicted([(D1, True)])[0] + predicted([(D2, True)])[0]) / 2,
+            w2.pk: (predicted([(D1, False), (D2, True)])[0] + predicted([(D2, False)])[0]) / 2,
+            w3.pk: (predicted([(D2, False)])[0] + predicted([(D2, True)])[0]) / 2}
+    assert [(w["word_id"], w["learners"], w["mean_recall"], w["text"]) for w in retention["words"]] == [
+        (word, 2, pytest.approx(mean[word]), {w1.pk: "gato", w2.pk: "perro", w3.pk: "caballo"}[word])
+        for word in sorted(mean, key=mean.get)]
+    assert [(r["name"], r["tracked"]) for r in retention["learners"]][-1] == ("Carla Vega", 0)
+    assert {r["name"] for r in retention["learners"]} == {"Ana Ortiz", "Bruno Díaz", "Carla Vega"}
+    html = response.content.decode()
+    assert 'data-testid="retention-panel"' in html and 'data-testid="retention-learners"' in html

@@ -1,6 +1,7 @@
 """The practice-session API: start, answer, end; and the learning events each action stores."""
 
 import uuid
+from datetime import timedelta
 
 import pytest
 from learning_events.models import LearningEvent
@@ -59,6 +60,7 @@ def test_start_without_classroom(word_list, hola, buenos, outsider, client_for):
         outsider, word_list, None, None)
     assert response.json() == {
         "id": str(session.uuid),
+        "mode": "list",
         "word_list": {"id": word_list.pk, "name": "Greetings", "language": "es"},
         "classroom": None,
         "started_at": response.json()["started_at"],
@@ -150,6 +152,7 @@ def test_learner_reads_their_session_with_its_progress(session, hola, buenos, le
     assert response.status_code == 200
     assert response.json() == {
         "id": str(session.uuid),
+        "mode": "list",
         "word_list": {"id": session.word_list_id, "name": "Greetings", "language": "es"},
         "classroom": classroom.pk,
         "started_at": response.json()["started_at"],
@@ -303,3 +306,86 @@ def test_ending_someone_elses_session_is_404_and_stores_nothing(session, outside
     assert response.json() == NOT_FOUND
     assert PracticeSession.objects.get().ended_at is None
     assert [e[1] for e in events()] == ["practice_start"]
+
+
+# --- review mode: the memory model's due words ---------------------------------------------------------
+
+
+def practised(learner, answers) -> None:
+    """``answers`` ((word, days ago, correct)) logged, rolled up and taken into the memory model."""
+    from django.utils import timezone
+    from learning_events import aggregation, memory
+    from learning_events.services import log_word_practice
+
+    for word, days_ago, correct in answers:
+        log_word_practice(learner, word.pk, correct, occurred_at=timezone.now() - timedelta(days=days_ago))
+    aggregation.rollup_dirty_days()
+    memory.update_memory()
+
+
+@pytest.fixture
+def reviewed(learner, word_list, hola, buenos):
+    """``learner`` has reviewed three words: ``hola`` long ago (missed), ``buenos días`` lately and a third today."""
+    today = factories.WordFactory(text="hoy", translation="today")
+    practised(learner, [(hola, 30, False), (buenos, 40, True), (buenos, 35, True), (today, 0, True)])
+    return today
+
+
+def test_a_review_practises_the_due_words_lowest_predicted_recall_first(client_for, learner, classroom, reviewed,
+                                                                        hola, buenos):
+    from learning_events.selectors import learner_reviews
+
+    due = learner_reviews(learner.pk)["words"]
+    assert [w["word_id"] for w in due] == [hola.pk, buenos.pk] and due[0]["recall"] < due[1]["recall"]
+    response = client_for(learner).post("/api/v1/practice-sessions/",
+                                        {"mode": "review", "classroom_id": classroom.pk}, format="json")
+    assert response.status_code == 201
+    body = response.json()
+    assert (body["mode"], body["word_list"], body["classroom"], body["words"]) == (
+        "review", None, classroom.pk, [{"id": hola.pk, "text": "hola"}, {"id": buenos.pk, "text": "buenos días"}])
+    session = PracticeSession.objects.get(uuid=body["id"])
+    assert events()[-1] == (learner.pk, "practice_start", {"session_id": str(session.uuid)}, classroom.pk)
+    answer = client_for(learner).post(url(session, "answers/"), {"word_id": hola.pk, "answer": "hello"},
+                                      format="json")
+    assert (answer.status_code, answer.json()) == (201, {"word_id": hola.pk, "correct": True, "expected": "hello"})
+    # A word the review did not pick, though known to the learner, is refused.
+    refused = client_for(learner).post(url(session, "answers/"), {"word_id": reviewed.pk, "answer": "today"},
+                                       format="json")
+    assert (refused.status_code, refused.json()) == (
+        400, {"word_id": [f"Word {reviewed.pk} is not in this session's review."]})
+
+
+def test_a_review_takes_at_most_limit_words(client_for, learner, reviewed, hola):
+    response = client_for(learner).post("/api/v1/practice-sessions/", {"mode": "review", "limit": 1}, format="json")
+    assert (response.status_code, response.json()["words"]) == (201, [{"id": hola.pk, "text": "hola"}])
+
+
+def test_a_review_is_of_the_callers_own_words(client_for, reviewed, classroom):
+    classmate = factories.UserFactory()
+    factories.MembershipFactory(classroom=classroom, student=classmate)
+    response = client_for(classmate).post("/api/v1/practice-sessions/", {"mode": "review"}, format="json")
+    assert (response.status_code, response.json()) == (
+        400, {"mode": ["No words are due for review now: practise a word list instead."]})
+    assert PracticeSession.objects.filter(learner=classmate).count() == 0
+
+
+def test_a_review_in_someone_elses_classroom_is_refused(client_for, reviewed, learner, other_teacher):
+    elsewhere = factories.ClassroomFactory(teacher=other_teacher)
+    response = client_for(learner).post("/api/v1/practice-sessions/",
+                                        {"mode": "review", "classroom_id": elsewhere.pk}, format="json")
+    assert response.status_code == 403
+
+
+@pytest.mark.parametrize("body, errors", [
+    ({"mode": "review", "word_list_id": 1},
+     {"word_list_id": ["A review practises your due words, not a word list: leave it out."]}),
+    ({"mode": "list"}, {"word_list_id": ["This field is required."]}),
+    ({}, {"word_list_id": ["This field is required."]}),
+    ({"mode": "cram"}, {"mode": ['"cram" is not a valid choice.']}),
+    ({"mode": "review", "limit": 0}, {"limit": ["Ensure this value is greater than or equal to 1."]}),
+])
+def test_bad_modes_are_400(client_for, learner, word_list, body, errors):
+    if "word_list_id" in body:
+        body = {**body, "word_list_id": word_list.pk}
+    response = client_for(learner).post("/api/v1/practice-sessions/", body, format="json")
+    assert (response.status_code, response.json()) == (400, errors)

@@ -5,6 +5,7 @@ from django.urls import path
 from .exports import EventsExportView, TracesExportView
 from .ingest import EventBatchCreateApi
 from .insights import ClassroomInsightsApi, LearnerInsightsApi
+from .memory import ClassroomRetentionApi, MyReviewsApi
 from .schema import EventSchemaApi
 from .stats import ClassroomHardestWordsApi, ClassroomStatsApi, MyStatsApi
 
@@ -19,5 +20,8 @@ urlpatterns: list = [
          name="learning-events-classroom-words"),
     path("classrooms/<int:classroom_id>/insights/", ClassroomInsightsApi.as_view(),
          name="learning-events-classroom-insights"),
+    path("me/reviews/", MyReviewsApi.as_view(), name="learning-events-my-reviews"),
+    path("classrooms/<int:classroom_id>/retention/", ClassroomRetentionApi.as_view(),
+         name="learning-events-classroom-retention"),
     path("learners/<int:learner_id>/insights/", LearnerInsightsApi.as_view(), name="learning-events-learner-insights"),
 ]
