@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
+from django.template.defaultfilters import pluralize
 
 from . import services
 from .models import LearnerProfile
@@ -30,10 +31,15 @@ class PersonAdmin(UserAdmin):
     @admin.action(description="Unlock sign-in (forget the failed sign-ins)")
     def unlock_sign_in(self, request, queryset):
         forgotten = sum(services.unlock_sign_in(user=user) for user in queryset)
-        self.message_user(request, f"Sign-in unlocked for {len(queryset)} people ({forgotten} failure records "
-                                   "forgotten).")
+        self.message_user(request, f"Sign-in unlocked: {counted(len(queryset), 'account')}, "
+                                   f"{counted(forgotten, 'failure record')} forgotten.")
 
     @admin.action(description="Revoke all API tokens (sign out of the API everywhere)")
     def revoke_api_tokens(self, request, queryset):
         revoked = sum(services.revoke_all_tokens(user=user) for user in queryset)
-        self.message_user(request, f"{revoked} API tokens of {len(queryset)} people revoked.")
+        self.message_user(request, f"Signed out of the API: {counted(len(queryset), 'account')}, "
+                                   f"{counted(revoked, 'token')} revoked.")
+
+
+def counted(number: int, noun: str) -> str:
+    return f"{number} {noun}{pluralize(number)}"
