@@ -49,9 +49,12 @@ LEARNERS_PER_CLASSROOM = 100
 
 
 def ensure_learners(count: int) -> tuple[list[int], dict[int, str], dict[int, int]]:
-    """``(learner ids, {id: token}, {id: classroom id})`` for ``count`` bench learners, created once."""
+    """``(learner ids, {id: token}, {id: classroom id})`` for ``count`` bench learners, created once; their API
+    tokens are issued anew on each run (only digests are stored, so last run's tokens cannot be read back)."""
     from django.contrib.auth import get_user_model
-    from rest_framework.authtoken.models import Token
+    from django.utils import timezone
+    from knox.models import AuthToken, get_digest_token
+    from knox.settings import CONSTANTS, knox_settings
 
     from school.accounts.models import LearnerProfile
     from school.classrooms.models import Classroom, Membership
@@ -66,8 +69,6 @@ def ensure_learners(count: int) -> tuple[list[int], dict[int, str], dict[int, in
         LearnerProfile.objects.bulk_create(
             [LearnerProfile(user=u, display_name=u.username, time_zone=TIME_ZONES[u.pk % len(TIME_ZONES)])
              for u in users], batch_size=2000)
-        Token.objects.bulk_create([Token(key=uuid.uuid4().hex + uuid.uuid4().hex[:8], user=u) for u in users],
-                                  batch_size=2000)
         rooms_needed = -(-count // LEARNERS_PER_CLASSROOM)
         rooms = list(Classroom.objects.filter(teacher=teacher).order_by("id"))
         rooms += Classroom.objects.bulk_create(
@@ -83,7 +84,13 @@ def ensure_learners(count: int) -> tuple[list[int], dict[int, str], dict[int, in
         print(f"created {len(users)} bench learners in {time.perf_counter() - t0:.1f}s")
     learners = list(User.objects.filter(username__startswith="bench-learner-").order_by("id")
                     .values_list("id", flat=True)[:count])
-    tokens = dict(Token.objects.filter(user_id__in=learners).values_list("user_id", "key"))
+    AuthToken.objects.filter(user_id__in=learners).delete()
+    issued = {learner: get_digest_token() for learner in learners}  # (digest, token), as knox's own admin makes
+    expiry = timezone.now() + knox_settings.TOKEN_TTL
+    AuthToken.objects.bulk_create([AuthToken(digest=digest, token_key=token[:CONSTANTS.TOKEN_KEY_LENGTH],
+                                             user_id=learner, expiry=expiry)
+                                   for learner, (digest, token) in issued.items()], batch_size=2000)
+    tokens = {learner: token for learner, (_, token) in issued.items()}
     rooms = dict(Membership.objects.filter(student_id__in=learners).values_list("student_id", "classroom_id"))
     return learners, tokens, rooms
 

@@ -4,6 +4,7 @@ import pytest
 from rest_framework.test import APIClient
 
 from school import factories
+from school.accounts.services import issue_token
 
 
 @pytest.fixture(autouse=True)
@@ -62,10 +63,8 @@ def client_for():
     def make(user=None) -> APIClient:
         client = APIClient()
         if user is not None:
-            from rest_framework.authtoken.models import Token
-
-            token, _ = Token.objects.get_or_create(user=user)
-            client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+            token, _ = issue_token(user=user)
+            client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
         return client
 
     return make

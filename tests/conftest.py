@@ -2,8 +2,8 @@
 
 import pytest
 from django.contrib.auth import get_user_model
-from rest_framework.test import APIClient
 
+from tests.clients import client_for
 from tests.testapp.models import Clock, Room
 
 
@@ -44,8 +44,4 @@ def room(user):
 
 @pytest.fixture
 def api(user):
-    from rest_framework.authtoken.models import Token
-
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
-    return client
+    return client_for(user)

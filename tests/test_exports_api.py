@@ -3,10 +3,9 @@
 import datetime
 
 import pytest
-from rest_framework.authtoken.models import Token
-from rest_framework.test import APIClient
 
 from learning_events import exports, services
+from tests.clients import client_for
 
 pytestmark = pytest.mark.django_db
 
@@ -16,9 +15,7 @@ EVENTS, TRACES = "/api/v1/exports/events/", "/api/v1/exports/traces/"
 
 @pytest.fixture
 def staff_api(make_user):
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=make_user(is_staff=True)).key}")
-    return client
+    return client_for(make_user(is_staff=True))
 
 
 @pytest.fixture
@@ -35,7 +32,7 @@ def body(response) -> bytes:
 
 @pytest.mark.parametrize("url", [EVENTS, TRACES])
 def test_anonymous_users_must_sign_in(url):
-    response = APIClient().get(url)
+    response = client_for().get(url)
     assert (response.status_code, response.json()) == (401, {"detail": "Authentication credentials were not provided."})
 
 

@@ -2,11 +2,10 @@
 
 import pytest
 from django.core.cache import cache
-from rest_framework.authtoken.models import Token
-from rest_framework.test import APIClient
 
 from learning_events.api.throttles import ScopedUserRateThrottle
 from learning_events.models import LearningEvent
+from tests.clients import client_for
 
 pytestmark = pytest.mark.django_db
 
@@ -33,11 +32,6 @@ def rates(settings):
     return set_rates
 
 
-def client_of(user) -> APIClient:
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.get_or_create(user=user)[0].key}")
-    return client
-
 
 def send(client):
     return client.post(BATCH, {"events": [VIEW]}, format="json")
@@ -58,7 +52,7 @@ def test_ingest_over_the_rate_is_429_with_retry_after_and_stores_nothing(api, ra
 
 def test_the_ingest_limit_is_per_user(api, make_user, rates):
     rates(events_ingest="1/hour")
-    other = client_of(make_user())
+    other = client_for(make_user())
     assert [send(api).status_code, send(api).status_code, send(other).status_code] == [200, 429, 200]
 
 
@@ -70,7 +64,7 @@ def test_without_a_configured_rate_nothing_is_limited(api, rates):
 @pytest.mark.parametrize("url", EXPORTS)
 def test_exports_share_one_limit_per_staff_user(make_user, rates, url):
     rates(exports="1/min", events_ingest="100/min")
-    staff = client_of(make_user(is_staff=True))
+    staff = client_for(make_user(is_staff=True))
     first = staff.get(url)
     assert (first.status_code, b"".join(first.streaming_content)) == (200, b"")
     other_url = EXPORTS[1] if url == EXPORTS[0] else EXPORTS[0]

@@ -1,10 +1,12 @@
 """Settings of the school platform, configured by environment variables (see README, "Configuration")."""
 
+from datetime import timedelta
 from pathlib import Path
 import os
 
 import dj_database_url
 from celery.schedules import crontab
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent  # the repository root
 
@@ -14,6 +16,14 @@ def env_bool(name: str, default: bool) -> bool:
     if value is None:
         return default
     return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def env_count(name: str, default: int, *, minimum: int = 1) -> int:
+    """A whole number of at least ``minimum`` from the environment; anything else stops the start with the reason."""
+    value = os.environ.get(name, str(default)).strip()
+    if not value.isdigit() or int(value) < minimum:
+        raise ImproperlyConfigured(f"{name} must be a whole number of at least {minimum}, not {value!r}.")
+    return int(value)
 
 
 def env_rate(name: str, default: str) -> str | None:
@@ -34,7 +44,8 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "rest_framework",
-    "rest_framework.authtoken",
+    "knox",
+    "axes",
     "drf_spectacular",
     "learning_events",
     "school.accounts",
@@ -56,6 +67,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: turns a refused sign-in on the login pages into the 429 page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "school.config.urls"
@@ -100,6 +113,8 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    # Not a rule: Django tells validators of every password change; this one revokes the person's API tokens.
+    {"NAME": "school.accounts.password_change.RevokeTokensOnPasswordChange"},
 ]
 
 LANGUAGE_CODE = "en-us"
@@ -120,7 +135,7 @@ LOGOUT_REDIRECT_URL = "/accounts/login/"
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "knox.auth.TokenAuthentication",  # `Authorization: Token <token>`, stored hashed (REST_KNOX below)
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -137,6 +152,39 @@ REST_FRAMEWORK = {
         "exports": env_rate("RATE_LIMIT_EXPORTS", "10/min"),
     },
 }
+
+# --- accounts: sign-in throttling and API tokens (docs/security.md, "Accounts and tokens") -------------
+AUTHENTICATION_BACKENDS = [
+    # First: refuses a sign-in to a locked account or from a locked address before any password is checked.
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Failed sign-ins (login page, admin login, POST /api/v1/auth/token/) counted per account and per client address,
+# each against its own limit (school/accounts/lockout.py): one child cannot lock out a school behind one NAT.
+LOGIN_FAILURES_PER_ACCOUNT = env_count("LOGIN_FAILURES_PER_ACCOUNT", 5)
+LOGIN_FAILURES_PER_ADDRESS = env_count("LOGIN_FAILURES_PER_ADDRESS", 100)
+# Trusted reverse proxies in front of the server, each appending to X-Forwarded-For; 0: the peer's own address.
+LOGIN_PROXY_COUNT = env_count("LOGIN_PROXY_COUNT", 0, minimum=0)
+AXES_HANDLER = "school.accounts.lockout.AccountAndAddressHandler"
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # separately: either one reaching its limit locks
+AXES_FAILURE_LIMIT = LOGIN_FAILURES_PER_ACCOUNT  # the admin's "attempts remaining" column of an attempt
+AXES_COOLOFF_TIME = timedelta(minutes=env_count("LOGIN_LOCKOUT_MINUTES", 15))  # counted from the last failure
+# The failure that reaches a limit is answered like any other; the next attempt is refused (N failures allowed).
+AXES_LOCK_OUT_AT_FAILURE = False
+# Attempts refused during a lockout are not counted, so the lockout ends on time for the account's owner.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_CLIENT_IP_CALLABLE = "school.accounts.lockout.client_address"
+AXES_LOCKOUT_CALLABLE = "school.accounts.lockout.locked_out_page"
+# Failures are kept (admin: Access attempts); successful sign-ins are not, which would open a session per token.
+AXES_DISABLE_ACCESS_LOG = True
+
+# API tokens (django-rest-knox): only a SHA-512 digest is stored; each expires API_TOKEN_TTL_DAYS after sign-in.
+REST_KNOX = {
+    "TOKEN_TTL": timedelta(days=env_count("API_TOKEN_TTL_DAYS", 30)),
+    "AUTH_HEADER_PREFIX": "Token",
+}
+# Live tokens a person may hold (one per sign-in, e.g. per device); signing in beyond it revokes the oldest.
+API_TOKENS_PER_USER = env_count("API_TOKENS_PER_USER", 20)
 
 # The rate limits' counters must be shared by every gunicorn worker (and every host): Redis when CACHE_URL
 # names one, else the database (its table is made by `migrate`: school/background/migrations).
@@ -222,6 +270,8 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
+        # django-axes: failed sign-ins and lockouts (WARNING) are kept; each success and clean-up (INFO) is not.
+        "axes": {"level": "WARNING"},
         # 403/404 pages: one line each, no traceback (school/config/log_filters.py).
         "django.request": {"filters": ["client_errors_without_traceback"]},
     },

@@ -6,10 +6,12 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
-from school.accounts.api import MeApi, TokenCreateApi
+from school.accounts.api import LogoutAllApi, LogoutApi, MeApi, TokenCreateApi
 
 api_v1 = [
     path("auth/token/", TokenCreateApi.as_view(), name="auth-token"),
+    path("auth/logout/", LogoutApi.as_view(), name="auth-logout"),
+    path("auth/logout-all/", LogoutAllApi.as_view(), name="auth-logout-all"),
     path("me/", MeApi.as_view(), name="me"),
     path("", include("school.classrooms.urls")),
     path("", include("school.vocabulary.urls")),

@@ -91,7 +91,7 @@ def test_people_classrooms_and_material(demo):
 def test_logins_work(demo, client_for, username, password):
     response = client_for().post("/api/v1/auth/token/", {"username": username, "password": password})
     assert response.status_code == 200
-    assert set(response.json()) == {"token"}
+    assert set(response.json()) == {"token", "expires"}
 
 
 def test_admin_is_a_superuser(demo):

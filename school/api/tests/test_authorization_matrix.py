@@ -59,6 +59,8 @@ MATRIX: dict[tuple[str, str], Call] = {
     ("api/v1/auth/token/", "POST"): Call(
         "/api/v1/auth/token/", expect(200, 200, 200, 200, 200, 200, 200),
         lambda w: {"username": w["learner"].username, "password": factories.PASSWORD}),
+    ("api/v1/auth/logout/", "POST"): Call("/api/v1/auth/logout/", expect(401, 204, 204, 204, 204, 204, 204)),
+    ("api/v1/auth/logout-all/", "POST"): Call("/api/v1/auth/logout-all/", expect(401, 204, 204, 204, 204, 204, 204)),
     ("api/v1/me/", "GET"): Call("/api/v1/me/", EVERYONE_SIGNED_IN),
     # --- classrooms
     ("api/v1/classrooms/", "GET"): Call("/api/v1/classrooms/", EVERYONE_SIGNED_IN),

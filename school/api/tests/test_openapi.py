@@ -93,7 +93,9 @@ def component(openapi: dict, name: str) -> dict:
     ("PATCH", "/api/v1/word-lists/{id}/", {"200", "400", "401", "403", "404", "409", "413"}),
     ("POST", "/api/v1/practice-sessions/", {"201", "400", "401", "403", "404", "409", "413"}),  # classroom_id
     ("POST", "/api/v1/practice-sessions/{session_id}/end/", {"200", "401", "403", "404", "409"}),  # no body
-    ("POST", "/api/v1/auth/token/", {"200", "400", "401", "409", "413"}),  # anyone may ask: no 403
+    ("POST", "/api/v1/auth/token/", {"200", "400", "401", "409", "413", "429"}),  # anyone may ask: no 403
+    ("POST", "/api/v1/auth/logout/", {"204", "401", "403", "409"}),
+    ("POST", "/api/v1/auth/logout-all/", {"204", "401", "403", "409"}),
     ("GET", "/api/v1/events/schema/", {"200"}),  # public, unauthenticated
 ])
 def test_operations_document_the_errors_they_can_answer(openapi, method, path, codes):

@@ -10,7 +10,6 @@ import uuid
 import hypothesis
 import pytest
 import schemathesis
-from rest_framework.authtoken.models import Token
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
@@ -19,6 +18,7 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from school import factories
+from school.accounts.services import issue_token
 from school.config.wsgi import application
 from school.vocabulary import services as vocabulary_services
 
@@ -56,7 +56,7 @@ def world(request, transactional_db):
         "contents": factories.ContentFactory().pk, "games": factories.GameFactory(word_list=word_list).pk,
         "practice-sessions": str(session.uuid), "word_ids": [word.pk for word in words], "learners": learner.pk,
     }
-    return {"token": Token.objects.create(user=caller).key, "ids": ids}
+    return {"token": issue_token(user=caller)[0], "ids": ids}
 
 
 def point_at_existing(case, ids: dict) -> None:

@@ -34,11 +34,11 @@ import pytest
 from django.db import InterfaceError, OperationalError, connection, transaction
 from django.utils import timezone
 from psycopg import sql
-from rest_framework.authtoken.models import Token
 
 from learning_events import aggregation, services, tasks
 from learning_events.models import DirtyDay, LearnerDailyStats, LearningEvent, RejectedEvent
 from school import factories
+from school.accounts.services import issue_token
 from school.background.tests.client import BatchClient, learner_events
 from school.background.tests.processes import admin_connection, require_postgres, wait_for
 from tests.rollups import event, recompute, stored
@@ -276,7 +276,7 @@ def test_connections_dropped_under_ingest_load_give_retryable_503s_and_lose_or_d
     learners = [factories.UserFactory() for _ in range(LEARNERS)]
     for learner in learners:
         factories.MembershipFactory(classroom=room, student=learner)
-    tokens = {learner.pk: Token.objects.create(user=learner).key for learner in learners}
+    tokens = {learner.pk: issue_token(user=learner)[0] for learner in learners}
     now = timezone.now()
     jobs = []
     for learner in learners:

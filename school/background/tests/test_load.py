@@ -18,11 +18,11 @@ from datetime import datetime, timedelta
 
 import pytest
 from django.utils import timezone
-from rest_framework.authtoken.models import Token
 
 from learning_events import aggregation
 from learning_events.models import DirtyDay, LearningEvent, RejectedEvent
 from school import factories
+from school.accounts.services import issue_token
 from school.background.tests.client import BatchClient, learner_events
 from tests.rollups import recompute, stored
 
@@ -43,7 +43,7 @@ def test_100k_events_from_flaky_concurrent_clients_are_stored_once_and_rolled_up
     learners = [factories.UserFactory(profile__time_zone=TIME_ZONES[n % len(TIME_ZONES)]) for n in range(LEARNERS)]
     for learner in learners:
         factories.MembershipFactory(classroom=classroom, student=learner)
-    tokens = {learner.pk: Token.objects.create(user=learner).key for learner in learners}
+    tokens = {learner.pk: issue_token(user=learner)[0] for learner in learners}
     now = timezone.now()
     streams = {learner.pk: learner_events(rng, count=EVENTS_PER_LEARNER, classroom_id=classroom.pk, now=now)
                for learner in learners}

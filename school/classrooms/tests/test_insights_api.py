@@ -132,7 +132,7 @@ def test_insights_name_words_in_json_and_summary_with_one_query(client_for, teac
                                                                 django_assert_num_queries):
     ids = words_practised
     client = client_for(teacher)
-    with django_assert_num_queries(16):  # token 1, access 2, time zone 1, insights 11, the words' names 1
+    with django_assert_num_queries(17):  # token 2, access 2, time zone 1, insights 11, the words' names 1
         learner_body = client.get(f"/api/v1/learners/{learner.pk}/insights/?as_of=2026-03-10").json()
     classroom_body = client.get(f"/api/v1/classrooms/{learner.classrooms.get().pk}/insights/?as_of=2026-03-10").json()
     weak = [
