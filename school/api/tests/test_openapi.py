@@ -4,6 +4,8 @@ The lists are found by walking the schema and the URL resolver, never from a han
 endpoint is checked the day it is added.
 """
 
+import re
+
 import jsonschema
 import pytest
 from django.core.management import call_command
@@ -137,6 +139,30 @@ def test_shared_error_responses_are_json(openapi):
     assert response["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/Error"}
     response = openapi["paths"]["/api/v1/words/"]["post"]["responses"]["400"]
     assert {s["$ref"] for s in response["content"]["application/json"]["schema"]["anyOf"]} == refs
+
+
+# --- the docs pages ----------------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_swagger_ui_loads_from_the_site_itself_with_no_inline_script(client):
+    html = client.get("/api/schema/swagger/").content.decode()
+    scripts = re.findall(r"<script([^>]*)>(.*?)</script>", html, re.S)
+    assert [attributes for attributes, body in scripts] == [
+        ' src="/static/drf_spectacular_sidecar/swagger-ui-dist/swagger-ui-bundle.js"',
+        ' src="/static/drf_spectacular_sidecar/swagger-ui-dist/swagger-ui-standalone-preset.js"',
+        ' src="/api/schema/swagger/?script="',
+    ]
+    assert all(body.strip() == "" for attributes, body in scripts)
+    start = client.get("/api/schema/swagger/?script=")
+    assert start["Content-Type"] == "application/javascript"
+    assert 'url: "/api/schema/",' in start.content.decode()
+
+
+@pytest.mark.django_db
+def test_the_redoc_url_now_shows_swagger_ui(client):
+    response = client.get("/api/schema/redoc/?lang=en")
+    assert (response.status_code, response["Location"]) == (302, "/api/schema/swagger/?lang=en")
 
 
 @pytest.mark.django_db
