@@ -34,7 +34,7 @@ DEV_SECRET_KEY = "dev-only-insecure-secret-key-change-me"
 SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", DEV_SECRET_KEY)
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
 
-# --- production: HTTPS, cookies, headers (docs/security.md, "Deploying"; `make check-deploy`) ----------
+# --- production: HTTPS, cookies, headers (docs/security.md, "Production settings"; make check-deploy)
 # Deployed: the site answers for a host other than this machine (or DJANGO_DEPLOYED says so). `make run` on
 # 127.0.0.1 over plain http is not deployed and keeps the development defaults below.
 LOCAL_HOSTS = {"127.0.0.1", "localhost", "testserver", "::1", "[::1]"}
