@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 MANAGE := $(PY) school/manage.py
 
-.PHONY: run test test-pipeline test-school lint install bench-ingest bench-rollup bench-scale bench-memory
+.PHONY: run test test-pipeline test-school lint install check-deploy bench-ingest bench-rollup bench-scale bench-memory
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -21,11 +21,17 @@ run: install
 	$(MANAGE) rollup_stats --dirty
 	./scripts/serve
 
-# The pipeline's own suite (minimal settings, no school), then the platform's, then the import rules.
+# The pipeline's own suite (minimal settings, no school), then the platform's, then the import rules, then
+# Django's deployment checklist under production settings.
 test: install
 	$(PY) -m pytest tests --ds=tests.settings
 	$(PY) -m pytest school --ds=school.config.settings
 	$(VENV)/bin/lint-imports
+	VENV=$(VENV) ./scripts/check_deploy
+
+# `manage.py check --deploy` with DEBUG off, a public host and a throwaway secret key: any warning fails.
+check-deploy: install
+	VENV=$(VENV) ./scripts/check_deploy
 
 # Ingest benchmark on PostgreSQL (DATABASE_URL, default postgres://postgres@127.0.0.1:5432/learning_events_bench).
 bench-ingest: install

@@ -10,7 +10,9 @@ drf-spectacular documents the success response of each view; the errors come fro
   (a role, someone else's classroom, or a CSRF failure with a session);
 - 404 where the path, or a ``..._id`` field of the body, names something by id (an unknown classroom);
 - 409 on every write (state conflicts and integrity races);
-- 413 where it takes a body (over Django's upload limit); 429 where the view is throttled.
+- 413 where it takes a body (over Django's upload limit); 429 where the view is throttled;
+- 503 on every operation: the database out of reach (``school.api.exceptions.DatabaseUnavailable``, any
+  view can meet it), with ``Retry-After``.
 
 A response a view declares itself (``extend_schema(responses=...)``) is kept as it is.
 """
@@ -55,7 +57,9 @@ DESCRIPTIONS = {
     "409": "Conflicts with the current state of the data.",
     "413": "The request body is too large.",
     "429": "Too many requests: wait as long as the Retry-After header says.",
+    "503": "The database is unavailable for a moment: send the same request again after Retry-After seconds.",
 }
+RETRY_AFTER = {"Retry-After": {"schema": {"type": "integer"}, "description": "Seconds to wait before trying again."}}
 
 
 def json_response(code: str, ref: dict) -> dict:
@@ -97,8 +101,8 @@ class AutoSchema(openapi.AutoSchema):
         if "requestBody" in operation:
             responses["413"] = json_response("413", error)
         if self.view.get_throttles():
-            responses["429"] = {**json_response("429", error), "headers": {"Retry-After": {
-                "schema": {"type": "integer"}, "description": "Seconds to wait before trying again."}}}
+            responses["429"] = {**json_response("429", error), "headers": RETRY_AFTER}
+        responses["503"] = {**json_response("503", error), "headers": RETRY_AFTER}
         return responses
 
     def body_names_an_id(self) -> bool:

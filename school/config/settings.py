@@ -6,6 +6,7 @@ import os
 
 import dj_database_url
 from celery.schedules import crontab
+from csp.constants import NONCE, NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent  # the repository root
@@ -32,9 +33,65 @@ def env_rate(name: str, default: str) -> str | None:
     return None if value.lower() in {"", "none"} else value
 
 
+def env_list(name: str, default: str = "") -> list[str]:
+    """A comma-separated list from the environment, blanks dropped."""
+    return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
+
+
 DEBUG = env_bool("DJANGO_DEBUG", False)
-SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "dev-only-insecure-secret-key-change-me")
-ALLOWED_HOSTS = [h for h in os.environ.get("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",") if h]
+DEV_SECRET_KEY = "dev-only-insecure-secret-key-change-me"
+SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", DEV_SECRET_KEY)
+ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
+
+# --- production: HTTPS, cookies, headers (docs/security.md, "Production settings"; make check-deploy)
+# Deployed: the site answers for a host other than this machine (or DJANGO_DEPLOYED says so). `make run` on
+# 127.0.0.1 over plain http is not deployed and keeps the development defaults below.
+LOCAL_HOSTS = {"127.0.0.1", "localhost", "testserver", "::1", "[::1]"}
+DEPLOYED = env_bool("DJANGO_DEPLOYED", any(host not in LOCAL_HOSTS for host in ALLOWED_HOSTS))
+if DEPLOYED and (SECRET_KEY == DEV_SECRET_KEY or len(SECRET_KEY) < 50 or len(set(SECRET_KEY)) < 5):
+    raise ImproperlyConfigured(
+        "DJANGO_SECRET_KEY must be set to a long random value (at least 50 characters, e.g. "
+        "`python -c 'import secrets; print(secrets.token_urlsafe(50))'`) when the site is deployed "
+        f"(DJANGO_ALLOWED_HOSTS={','.join(ALLOWED_HOSTS)}): it signs sessions and password-reset links."
+    )
+# Served over HTTPS: plain-http requests are redirected, cookies are only sent over HTTPS, HSTS is sent.
+HTTPS = env_bool("DJANGO_HTTPS", DEPLOYED)
+SECURE_SSL_REDIRECT = HTTPS
+SESSION_COOKIE_SECURE = HTTPS
+CSRF_COOKIE_SECURE = HTTPS
+# Behind a proxy that terminates TLS: trust its X-Forwarded-Proto header (only if the proxy always sets it
+# and strips the client's own, otherwise a client could claim HTTPS).
+if env_bool("DJANGO_SECURE_PROXY", False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_HSTS_SECONDS = int(os.environ.get("DJANGO_HSTS_SECONDS", "31536000" if HTTPS else "0"))
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("DJANGO_HSTS_INCLUDE_SUBDOMAINS", True)
+# Preloading asks browsers to hard-code HTTPS for the domain, which is slow to undo: opt-in, and the deploy
+# check's reminder about it (security.W021) is silenced while it is off.
+SECURE_HSTS_PRELOAD = env_bool("DJANGO_HSTS_PRELOAD", False)
+SILENCED_SYSTEM_CHECKS = [] if SECURE_HSTS_PRELOAD else ["security.W021"]
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+# Origins (scheme://host[:port]) whose unsafe requests are trusted besides the site's own host: another
+# front-end domain, or a proxy that rewrites the Host header.
+CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS")
+
+# Content Security Policy (django-csp): everything from the site itself, inline scripts and styles only
+# with the request's nonce (`request.csp_nonce`), never framed (docs/security.md).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF, NONCE],
+        "img-src": [SELF, "data:"],  # data: the blank favicon, and the icons inside the admin's and API docs' CSS
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    },
+}
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -47,6 +104,8 @@ INSTALLED_APPS = [
     "knox",
     "axes",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "csp",
     "learning_events",
     "school.accounts",
     "school.classrooms",
@@ -60,6 +119,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -77,7 +137,7 @@ WSGI_APPLICATION = "school.config.wsgi.application"
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [],
+        "DIRS": [BASE_DIR / "school" / "templates"],  # the project's overrides of libraries' templates
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [
@@ -201,6 +261,10 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
+    # The API docs page loads Swagger UI from this site (drf-spectacular-sidecar's static files), not from a
+    # CDN: the Content Security Policy allows only the site itself.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "ENUM_NAME_OVERRIDES": {
         "QuestionKindEnum": "school.exams.models.Question.Kind",
         "ContentKindEnum": "school.reading.models.Content.Kind",

@@ -4,6 +4,8 @@ The lists are found by walking the schema and the URL resolver, never from a han
 endpoint is checked the day it is added.
 """
 
+import re
+
 import jsonschema
 import pytest
 from django.core.management import call_command
@@ -86,20 +88,34 @@ def component(openapi: dict, name: str) -> dict:
 
 
 @pytest.mark.parametrize(("method", "path", "codes"), [
-    ("GET", "/api/v1/me/", {"200", "401", "403"}),
-    ("GET", "/api/v1/words/", {"200", "400", "401", "403"}),
-    ("GET", "/api/v1/words/{id}/", {"200", "401", "403", "404"}),
-    ("POST", "/api/v1/words/", {"201", "400", "401", "403", "409", "413"}),
-    ("PATCH", "/api/v1/word-lists/{id}/", {"200", "400", "401", "403", "404", "409", "413"}),
-    ("POST", "/api/v1/practice-sessions/", {"201", "400", "401", "403", "404", "409", "413"}),  # classroom_id
-    ("POST", "/api/v1/practice-sessions/{session_id}/end/", {"200", "401", "403", "404", "409"}),  # no body
-    ("POST", "/api/v1/auth/token/", {"200", "400", "401", "409", "413", "429"}),  # anyone may ask: no 403
-    ("POST", "/api/v1/auth/logout/", {"204", "401", "403", "409"}),
-    ("POST", "/api/v1/auth/logout-all/", {"204", "401", "403", "409"}),
-    ("GET", "/api/v1/events/schema/", {"200"}),  # public, unauthenticated
+    ("GET", "/api/v1/me/", {"200", "401", "403", "503"}),
+    ("GET", "/api/v1/words/", {"200", "400", "401", "403", "503"}),
+    ("GET", "/api/v1/words/{id}/", {"200", "401", "403", "404", "503"}),
+    ("POST", "/api/v1/words/", {"201", "400", "401", "403", "409", "413", "503"}),
+    ("PATCH", "/api/v1/word-lists/{id}/", {"200", "400", "401", "403", "404", "409", "413", "503"}),
+    ("POST", "/api/v1/practice-sessions/", {"201", "400", "401", "403", "404", "409", "413", "503"}),  # classroom_id
+    ("POST", "/api/v1/practice-sessions/{session_id}/end/", {"200", "401", "403", "404", "409", "503"}),  # no body
+    ("POST", "/api/v1/auth/token/", {"200", "400", "401", "409", "413", "429", "503"}),  # anyone may ask: no 403
+    ("POST", "/api/v1/auth/logout/", {"204", "401", "403", "409", "503"}),
+    ("POST", "/api/v1/auth/logout-all/", {"204", "401", "403", "409", "503"}),
+    ("GET", "/api/v1/events/schema/", {"200", "503"}),  # public, unauthenticated
 ])
 def test_operations_document_the_errors_they_can_answer(openapi, method, path, codes):
     assert set(openapi["paths"][path][method.lower()]["responses"]) == codes
+
+
+def test_every_operation_declares_the_503_of_a_database_outage(openapi):
+    """What any view answers when the database is out of reach (school/api/exceptions.py,
+    school/background/tests/test_faults.py shows it): declared once per operation, with its Retry-After."""
+    declared = {(method, path): operation["responses"].get("503") for method, path, operation in operations(openapi)}
+    assert {("POST", "/api/v1/events/batch/"), ("GET", "/api/v1/exports/events/")} <= set(declared)
+    assert {key: response for key, response in declared.items() if response != {
+        "description": "The database is unavailable for a moment: send the same request again after Retry-After "
+                       "seconds.",
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+        "headers": {"Retry-After": {"schema": {"type": "integer"},
+                                    "description": "Seconds to wait before trying again."}},
+    }} == {}
 
 
 def test_every_operation_documents_its_errors(openapi):
@@ -125,6 +141,30 @@ def test_shared_error_responses_are_json(openapi):
     assert response["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/Error"}
     response = openapi["paths"]["/api/v1/words/"]["post"]["responses"]["400"]
     assert {s["$ref"] for s in response["content"]["application/json"]["schema"]["anyOf"]} == refs
+
+
+# --- the docs pages ----------------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_swagger_ui_loads_from_the_site_itself_with_no_inline_script(client):
+    html = client.get("/api/schema/swagger/").content.decode()
+    scripts = re.findall(r"<script([^>]*)>(.*?)</script>", html, re.S)
+    assert [attributes for attributes, body in scripts] == [
+        ' src="/static/drf_spectacular_sidecar/swagger-ui-dist/swagger-ui-bundle.js"',
+        ' src="/static/drf_spectacular_sidecar/swagger-ui-dist/swagger-ui-standalone-preset.js"',
+        ' src="/api/schema/swagger/?script="',
+    ]
+    assert all(body.strip() == "" for attributes, body in scripts)
+    start = client.get("/api/schema/swagger/?script=")
+    assert start["Content-Type"] == "application/javascript"
+    assert 'url: "/api/schema/",' in start.content.decode()
+
+
+@pytest.mark.django_db
+def test_the_redoc_url_now_shows_swagger_ui(client):
+    response = client.get("/api/schema/redoc/?lang=en")
+    assert (response.status_code, response["Location"]) == (302, "/api/schema/swagger/?lang=en")
 
 
 @pytest.mark.django_db

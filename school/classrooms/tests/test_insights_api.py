@@ -170,7 +170,7 @@ def test_the_schema_describes_the_insights_endpoints_with_examples(client_for, t
     for path, component in [("/api/v1/learners/{learner_id}/insights/", "LearnerInsights"),
                             ("/api/v1/classrooms/{classroom_id}/insights/", "ClassroomInsights")]:
         operation = schema["paths"][path]["get"]
-        assert sorted(operation["responses"]) == ["200", "400", "401", "403", "404"]
+        assert sorted(operation["responses"]) == ["200", "400", "401", "403", "404", "503"]
         assert [p["name"] for p in operation["parameters"] if p["in"] == "query"] == ["as_of"]
         content = operation["responses"]["200"]["content"]["application/json"]
         assert content["schema"] == {"$ref": f"#/components/schemas/{component}"}

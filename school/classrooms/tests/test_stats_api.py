@@ -87,7 +87,7 @@ def test_a_learner_reads_their_own_days_in_their_time_zone(client_for, learner, 
 def test_the_schema_describes_the_stats_endpoints(client_for, teacher):
     schema = client_for(teacher).get("/api/schema/?format=json").json()
     stats = schema["paths"]["/api/v1/classrooms/{classroom_id}/stats/"]["get"]
-    assert sorted(stats["responses"]) == ["200", "400", "401", "403", "404"]
+    assert sorted(stats["responses"]) == ["200", "400", "401", "403", "404", "503"]
     assert [p["name"] for p in stats["parameters"] if p["in"] == "query"] == ["from", "to"]
     me = schema["paths"]["/api/v1/me/stats/"]["get"]["responses"]["200"]["content"]["application/json"]["schema"]
     assert me == {"$ref": "#/components/schemas/MyStats"}

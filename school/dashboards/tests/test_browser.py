@@ -3,6 +3,10 @@ Python) against a live server. Screenshots at laptop and phone widths land in ``
 
 Chromium comes from ``scripts/install_browser`` (``.ci/run`` calls it). Without it these tests fail in CI
 (``CI`` set) and skip, saying why, elsewhere. Playwright's own browser downloads are never used.
+
+Every page a test opens is watched for Content Security Policy violations (docs/security.md): one fails the
+test, so a template that gains an inline script or style without the request's nonce, or a page that loads
+something from another site, is caught here.
 """
 
 from __future__ import annotations
@@ -12,6 +16,9 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+
+from django.contrib import admin
+from django.urls import reverse
 
 from school import factories
 from school.dashboards.tests.conftest import build_scenario
@@ -60,25 +67,44 @@ def browser(seeded):
         chromium.close()
 
 
+# Runs in every page before its own scripts: each violation of the page's CSP is written to the console.
+REPORT_CSP_VIOLATIONS = """document.addEventListener("securitypolicyviolation", e => console.error(
+    `CSP violation: ${e.effectiveDirective} blocked ${e.blockedURI} at ${e.sourceFile}:${e.lineNumber}`));"""
+
+
+def is_csp_violation(text: str) -> bool:
+    """A console message reporting a CSP violation: our listener's, or Chromium's own."""
+    return text.startswith("CSP violation:") or "Content Security Policy" in text
+
+
+def new_page(browser, live_server, viewport, errors: list):
+    """A page in a fresh context (own cookies) whose JavaScript errors, failed scripts, style sheets and
+    images (a page itself may answer 403 on purpose) and CSP violations are appended to ``errors``."""
+    context = browser.new_context(viewport=viewport, base_url=live_server.url)
+    context.add_init_script(REPORT_CSP_VIOLATIONS)
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.on("response", lambda response: errors.append(f"{response.status} {response.url}")
+            if response.status >= 400 and response.request.resource_type != "document" else None)
+    page.on("console", lambda message: errors.append(f"{page.url}: {message.text}")
+            if is_csp_violation(message.text) else None)
+    return page
+
+
 @pytest.fixture
 def open_page(browser, live_server):
-    """``open_page(viewport)``: a fresh page (own cookies); a JavaScript error or a failed script,
-    style sheet or image fails the test (a page itself may answer 403 on purpose)."""
-    contexts, errors = [], []
+    """``open_page(viewport)``: a fresh page (own cookies); a JavaScript error, a failed script, style sheet
+    or image, or a CSP violation fails the test."""
+    pages, errors = [], []
 
     def make(viewport):
-        context = browser.new_context(viewport=viewport, base_url=live_server.url)
-        contexts.append(context)
-        page = context.new_page()
-        page.set_default_timeout(10_000)
-        page.on("pageerror", lambda error: errors.append(str(error)))
-        page.on("response", lambda response: errors.append(f"{response.status} {response.url}")
-                if response.status >= 400 and response.request.resource_type != "document" else None)
-        return page
+        pages.append(new_page(browser, live_server, viewport, errors))
+        return pages[-1]
 
     yield make
-    for context in contexts:
-        context.close()
+    for page in pages:
+        page.context.close()
     assert errors == []
 
 
@@ -243,3 +269,74 @@ def test_the_teachers_week_and_a_classrooms_assignments_fit_a_phone(open_page, s
     page.goto(f"/dashboard/classrooms/{seeded.classroom.pk}/?from=2025-03-19&to=2025-03-01")
     assert page.inner_text("[data-testid=range-error]") == (
         "“From” must be on or before “to”. Showing the last 14 days instead.")
+
+
+@pytest.fixture
+def staff(seeded):
+    """A superuser, made before the browser starts (no ORM calls beside Playwright's event loop)."""
+    return factories.UserFactory(username="admin", is_staff=True, is_superuser=True)
+
+
+def admin_pages() -> list[str]:
+    """The admin's index, every model's list, and an add form with date and time widgets."""
+    return [reverse("admin:index"),
+            *(reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_changelist")
+              for model in admin.site._registry),
+            reverse("admin:classrooms_assignment_add")]
+
+
+def test_no_page_breaks_the_content_security_policy(staff, open_page, seeded):
+    """Every kind of page, as the people who see it: any CSP violation fails the test (``open_page``)."""
+    page = open_page(LAPTOP)
+    response = page.goto("/accounts/login/")
+    policy = dict(directive.split(" ", 1) for directive in response.headers["content-security-policy"].split("; "))
+    assert (policy["default-src"], policy["script-src"], policy["frame-ancestors"]) == ("'self'", "'self'", "'none'")
+    log_in(page, "teacher")  # the login page, then the teacher's home
+    for path in (f"/dashboard/classrooms/{seeded.classroom.pk}/", f"/dashboard/learners/{seeded.ana.pk}/"):
+        assert page.goto(path).status == 200
+        assert page.evaluate("() => Chart.getChart('chart-words_practiced') !== undefined")
+    assert page.goto(f"/dashboard/classrooms/{seeded.rival_classroom.pk}/").status == 403
+    assert page.goto("/dashboard/classrooms/999999/").status == 404
+
+    page = open_page(PHONE)
+    log_in(page, "ana")
+    assert page.inner_text("h1") == "Your progress"
+
+    page = open_page(LAPTOP)
+    log_in(page, "admin")
+    for path in admin_pages():
+        assert page.goto(path).status == 200, path
+    page.click("text=Today")  # the date widget's shortcut: the admin's own scripts run
+    assert page.input_value("#id_due_date") != ""
+
+    assert page.goto("/api/schema/redoc/").status == 200
+    assert page.url.endswith("/api/schema/swagger/")
+    page.wait_for_selector("text=/api/v1/events/batch/")  # Swagger UI read the schema and drew its operations
+
+
+def test_an_inline_script_injected_into_a_page_is_blocked_and_reported(browser, live_server):
+    """What stops XSS from running even if markup got through: the CSP refuses inline scripts without the
+    request's nonce, and the watcher that guards every browser test sees it."""
+    errors = []
+    page = new_page(browser, live_server, LAPTOP, errors)
+    page.goto("/accounts/login/")
+    page.evaluate("""() => { const script = document.createElement("script");
+                             script.textContent = "window.injected = true;"; document.body.append(script); }""")
+    page.wait_for_function("() => document.readyState === 'complete'")
+    page.wait_for_timeout(200)  # the violation event is dispatched after the script is refused
+    assert page.evaluate("() => window.injected") is None
+    assert [error for error in errors if "CSP violation: script-src-elem" in error] != []
+    page.context.close()
+
+
+def test_a_form_sent_without_its_csrf_cookie_gets_the_sites_own_403_page(open_page, seeded):
+    page = open_page(LAPTOP)
+    page.goto("/accounts/login/")
+    page.context.clear_cookies()
+    page.fill("input[name=username]", "teacher")
+    page.fill("input[name=password]", factories.PASSWORD)
+    with page.expect_navigation() as navigation:
+        page.click("button:has-text('Log in')")
+    assert navigation.value.status == 403
+    assert page.inner_text("h1") == "This form has expired"
+    assert page.is_visible("a[href='/accounts/login/']")

@@ -313,6 +313,22 @@ def test_a_teacher_sees_the_learners_name_and_a_link_back_to_the_classroom(scena
     assert f'<a href="/dashboard/classrooms/{scenario.classroom.pk}/">Spanish 1A</a>' in html
 
 
+def test_markup_in_a_learners_name_or_a_word_is_shown_as_text(scenario, today):
+    """Names and words come from users (a profile, a teacher's word list): pages print them escaped, and the
+    Content Security Policy would refuse an inline script that got through anyway (test_browser.py)."""
+    markup = '<img src=x onerror="alert(1)">'
+    profile = scenario.ana.learner_profile
+    profile.display_name = markup
+    profile.save()
+    word = scenario.words[1]  # perro, the classroom's hardest word
+    word.text = "</script><script>alert(2)</script>"
+    word.save()
+    html = client_of(scenario.teacher).get(f"/dashboard/classrooms/{scenario.classroom.pk}/").content.decode()
+    assert markup not in html and "<script>alert(2)" not in html
+    assert "&lt;img src=x onerror=&quot;alert(1)&quot;&gt;" in html
+    assert "&lt;/script&gt;&lt;script&gt;alert(2)&lt;/script&gt;" in html
+
+
 # --- login and logout ------------------------------------------------------------------------------
 
 
