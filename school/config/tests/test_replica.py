@@ -98,6 +98,7 @@ def test_the_replica_is_a_streaming_standby_of_the_primary():
     ("/dashboard/classrooms/{id}/", "{name}"),
     ("/api/v1/classrooms/{id}/stats/", '"words_practiced":1,'),
     ("/api/v1/classrooms/{id}/assignments/progress/", '"title":"Animal words"'),
+    ("/api/v1/classrooms/{id}/retention/", '"classroom":{id},'),
 ])
 def test_the_dashboards_and_the_read_api_read_the_replica(practised_classroom, teacher, client_for, path, shown):
     client = client_for(teacher)
@@ -105,7 +106,7 @@ def test_the_dashboards_and_the_read_api_read_the_replica(practised_classroom, t
     with served() as queries:
         response = client.get(path.format(id=practised_classroom.pk))
     assert response.status_code == 200
-    assert shown.format(name=practised_classroom.name) in response.content.decode()
+    assert shown.format(name=practised_classroom.name, id=practised_classroom.pk) in response.content.decode()
     assert readers_of(queries, Classroom) == ["replica"]
 
 
