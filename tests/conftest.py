@@ -18,6 +18,14 @@ def _celery_runs_eagerly():
     current_app.conf.task_always_eager = before
 
 
+@pytest.fixture(autouse=True)
+def _reads_on_the_primary(request, settings):
+    """Reads stay on the primary except in the replica tests (marked ``replica``): the other tests' rows are
+    uncommitted or only just committed, not on a replica yet (learning_events.replica, docs/replica.md)."""
+    if request.node.get_closest_marker("replica") is None:
+        settings.LEARNING_EVENTS_REPLICA_DATABASE = None
+
+
 @pytest.fixture
 def make_user(db):
     counter = iter(range(1, 10**6))

@@ -22,6 +22,7 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "learning_events.replica.ReplicaPinMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
 ]
 TEMPLATES = [{
@@ -33,6 +34,15 @@ TEMPLATES = [{
 }]
 ROOT_URLCONF = "tests.urls"
 DATABASES = {"default": dj_database_url.parse(os.environ.get("DATABASE_URL") or "sqlite:///:memory:")}
+# The replica's alias: the real streaming replica when DATABASE_REPLICA_URL names one, else a second connection
+# to the test database itself (routing is then still observable per alias). Tests create no database for it.
+DATABASES["replica"] = {
+    **dj_database_url.parse(os.environ.get("DATABASE_REPLICA_URL") or os.environ.get("DATABASE_URL")
+                            or "sqlite:///:memory:"),
+    "TEST": {"MIRROR": "default"},
+}
+DATABASE_ROUTERS = ["learning_events.replica.ReplicaRouter"]
+LEARNING_EVENTS_REPLICA_DATABASE = "replica"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 REST_FRAMEWORK = {
     # The pipeline's views authenticate as the host says; these are the school's (knox: hashed, expiring tokens).

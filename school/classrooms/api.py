@@ -1,7 +1,9 @@
 """HTTP API of classrooms: list and create, show, rename, join by code, members, assignments and their
 progress, a learner's own assignments."""
 
+from django.utils.decorators import method_decorator
 from drf_spectacular.utils import extend_schema
+from learning_events.replica import reads_from_replica
 from rest_framework import generics, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -168,6 +170,7 @@ class AssignmentProgressSerializer(serializers.Serializer):
     learners = ProgressRowSerializer(many=True, help_text="Every current learner, by display name then username.")
 
 
+@method_decorator(reads_from_replica, name="get")
 class ClassroomAssignmentProgressApi(generics.ListAPIView):
     """Each assignment of the classroom with every learner's progress (docs/assignments.md has the rules);
     its teacher and staff only."""
@@ -188,6 +191,7 @@ class MyAssignmentSerializer(serializers.Serializer):
     progress = LearnerProgressSerializer()
 
 
+@method_decorator(reads_from_replica, name="get")
 class MyAssignmentListApi(generics.ListAPIView):
     """The signed-in person's assignments in every classroom they belong to, with their own progress."""
 

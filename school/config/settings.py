@@ -168,6 +168,24 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
 
+# A read replica (a PostgreSQL streaming standby of the primary): with DATABASE_REPLICA_URL, the read API, the
+# dashboards and the exports read from it; writes, ingest, Celery tasks and a caller's reads for
+# DATABASE_REPLICA_PIN_SECONDS after their own write go to the primary (learning_events.replica,
+# docs/replica.md). Unset: no second alias, no router, nothing changes.
+if os.environ.get("DATABASE_REPLICA_URL"):
+    DATABASES["replica"] = dj_database_url.parse(
+        os.environ["DATABASE_REPLICA_URL"],
+        conn_max_age=DATABASES["default"]["CONN_MAX_AGE"],
+        conn_health_checks=True,
+    )
+    # Tests create no database for it: it is the replica of the primary's test database (same name).
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+    DATABASE_ROUTERS = ["learning_events.replica.ReplicaRouter"]
+    MIDDLEWARE.insert(MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1,
+                      "learning_events.replica.ReplicaPinMiddleware")
+    LEARNING_EVENTS_REPLICA_DATABASE = "replica"
+    LEARNING_EVENTS_REPLICA_PIN_SECONDS = int(os.environ.get("DATABASE_REPLICA_PIN_SECONDS", "5"))
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [

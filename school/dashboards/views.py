@@ -14,6 +14,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from learning_events import insights
 from learning_events import selectors as stats
+from learning_events.replica import reads_from_replica
 
 from school.api.permissions import is_teacher
 from school.classrooms import progress
@@ -42,6 +43,7 @@ def _chart_data(days: list[dict[str, Any]], names: tuple[str, ...], today: date)
 
 
 @login_required
+@reads_from_replica
 def home(request: HttpRequest) -> HttpResponse:
     """A teacher's (staff: every) classrooms with their figures of the last days, the assignments due this week
     (today and the 6 days after) with who has not done them, and those of the last days overdue for someone;
@@ -64,6 +66,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@reads_from_replica
 def classroom(request: HttpRequest, classroom_id: int) -> HttpResponse:
     """A classroom's charts per day, its learners' figures, its exams, reading and games and its hardest words
     over ``?from=&to=``, its assignments' progress, and its predicted retention today."""
@@ -90,6 +93,7 @@ def classroom(request: HttpRequest, classroom_id: int) -> HttpResponse:
 
 
 @login_required
+@reads_from_replica
 def learner(request: HttpRequest, learner_id: int) -> HttpResponse:
     """A learner's own charts per day over ``?from=&to=``, their streak, exams, reading and games, their weakest
     words, their words due for review and their assignments (a teacher sees those of their own classrooms)."""

@@ -4,7 +4,9 @@ Practice sessions are addressed by their UUID and visible only to their learner;
 every answer, so the words a session hands out carry no translations.
 """
 
+from django.utils.decorators import method_decorator
 from drf_spectacular.utils import extend_schema, extend_schema_view
+from learning_events.replica import reads_from_replica
 from rest_framework import generics, serializers, status
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
@@ -265,6 +267,7 @@ class PracticeSessionDetailApi(APIView):
     """One of your practice sessions: its words and how it is going."""
 
     @extend_schema(responses=PracticeSessionSerializer)
+    @method_decorator(reads_from_replica)  # its learner's own reads after an answer stay on the primary
     def get(self, request, session_id):
         return Response(session_data(selectors.practice_session_of(request.user, session_id)))
 

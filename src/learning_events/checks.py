@@ -1,5 +1,6 @@
 """System checks: a misconfigured pipeline fails at start-up, not on the first event."""
 
+from django.conf import settings
 from django.core import checks
 from django.utils.module_loading import import_string
 
@@ -51,4 +52,34 @@ def check_settings(app_configs, **kwargs):
                 id="learning_events.W001",
             )
         )
+    return errors
+
+
+ROUTER = "learning_events.replica.ReplicaRouter"
+MIDDLEWARE = "learning_events.replica.ReplicaPinMiddleware"
+
+
+@checks.register()
+def check_replica(app_configs, **kwargs):
+    """A replica alias needs its router (else nothing reads from it) and its middleware (else a caller could
+    read the replica right after their own write)."""
+    errors = []
+    pin_seconds = app_settings._get("REPLICA_PIN_SECONDS")
+    if not isinstance(pin_seconds, int) or isinstance(pin_seconds, bool) or pin_seconds < 0:
+        errors.append(checks.Error(
+            f"LEARNING_EVENTS_REPLICA_PIN_SECONDS must be an integer >= 0 (default "
+            f"{DEFAULTS['REPLICA_PIN_SECONDS']}), not {pin_seconds!r}", id="learning_events.E003"))
+    replica = app_settings.REPLICA_DATABASE
+    if not replica:
+        return errors
+    if replica not in settings.DATABASES:
+        errors.append(checks.Error(f"LEARNING_EVENTS_REPLICA_DATABASE = {replica!r} is not an alias of DATABASES",
+                                   id="learning_events.E004"))
+    if ROUTER not in settings.DATABASE_ROUTERS:
+        errors.append(checks.Error(f"LEARNING_EVENTS_REPLICA_DATABASE is set but DATABASE_ROUTERS lacks {ROUTER!r}",
+                                   hint="Without it every read goes to the primary.", id="learning_events.E005"))
+    if MIDDLEWARE not in settings.MIDDLEWARE:
+        errors.append(checks.Error(f"LEARNING_EVENTS_REPLICA_DATABASE is set but MIDDLEWARE lacks {MIDDLEWARE!r}",
+                                   hint="Without it a user could read the replica right after their own write.",
+                                   id="learning_events.E006"))
     return errors

@@ -63,6 +63,12 @@ DEFAULTS: dict[str, Any] = {
     # The older, language-only form: ``f(word_ids) -> {word_id: "es"}`` (ISO 639-1), used while WORD_NAMES is
     # unset (text and translation then stay null).
     "WORD_LANGUAGES": None,
+    # Alias (in DATABASES) of a read replica that the read API, the dashboards and the exports read from
+    # (learning_events.replica: its router and middleware must be installed too). None: everything on default.
+    "REPLICA_DATABASE": None,
+    # Seconds a user's reads stay on the primary after a request of theirs that wrote (read your own writes
+    # despite the replica's lag); 0: never pinned.
+    "REPLICA_PIN_SECONDS": 5,
 }
 
 
@@ -124,6 +130,14 @@ class Settings:
     @property
     def ROLLUP_WORK_MEM(self) -> str:
         return str(self._get("ROLLUP_WORK_MEM"))
+
+    @property
+    def REPLICA_DATABASE(self) -> str | None:
+        return self._get("REPLICA_DATABASE") or None
+
+    @property
+    def REPLICA_PIN_SECONDS(self) -> int:
+        return int(self._get("REPLICA_PIN_SECONDS"))
 
     @property
     def EXPORT_SALT(self) -> bytes:

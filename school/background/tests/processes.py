@@ -47,7 +47,10 @@ def admin_connection(dbname: str = "postgres") -> psycopg.Connection:
 
 
 def child_env(**extra: str) -> dict[str, str]:
-    return {**os.environ, "DATABASE_URL": database_url(), "DJANGO_SETTINGS_MODULE": "school.config.settings",
+    """The environment of a child process on the test database; without the read replica (its URL names
+    the database the tests do not use, and the replica tests are school/config/tests/test_replica.py)."""
+    environment = {name: value for name, value in os.environ.items() if name != "DATABASE_REPLICA_URL"}
+    return {**environment, "DATABASE_URL": database_url(), "DJANGO_SETTINGS_MODULE": "school.config.settings",
             "PYTHONPATH": os.pathsep.join([str(ROOT), str(ROOT / "src")]), **extra}
 
 

@@ -11,6 +11,7 @@ naming it; errors are JSON whatever ``format`` asks for.
 from __future__ import annotations
 
 from django.http import StreamingHttpResponse
+from django.utils.decorators import method_decorator
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import serializers
@@ -21,6 +22,7 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.views import APIView
 
 from learning_events import exports
+from learning_events.replica import reads_from_replica
 
 from .throttles import EXPORTS_SCOPE, ScopedUserRateThrottle
 
@@ -76,6 +78,7 @@ class ExportDownloadView(APIView):
     accepts_types = True
     export_of = staticmethod(exports.events_export)
 
+    @method_decorator(reads_from_replica)
     def get(self, request):
         query = request.query_params
         if not self.accepts_types and "types" in query:

@@ -12,6 +12,7 @@ from datetime import UTC, date, timedelta
 from typing import Any
 
 from django.utils import timezone
+from django.utils.decorators import method_decorator
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers
@@ -20,6 +21,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from .. import insights, selectors
+from ..replica import reads_from_replica
 from ..timezones import time_zones_of
 from .stats import HardWordSerializer
 
@@ -246,6 +248,7 @@ class LearnerInsightsApi(APIView):
                    404: OpenApiResponse(description="No such learner.")},
         examples=[OpenApiExample("A learner's week", value=_LEARNER_EXAMPLE, response_only=True)],
     )
+    @method_decorator(reads_from_replica)
     def get(self, request, learner_id: int):
         name = selectors.learner_for_stats(request.user, learner_id)
         tz = time_zones_of([learner_id])[learner_id]
@@ -267,6 +270,7 @@ class ClassroomInsightsApi(APIView):
                    404: OpenApiResponse(description="No such classroom.")},
         examples=[OpenApiExample("A classroom's week", value=_CLASSROOM_EXAMPLE, response_only=True)],
     )
+    @method_decorator(reads_from_replica)
     def get(self, request, classroom_id: int):
         selectors.classroom_for_stats(request.user, classroom_id)
         today = timezone.now().astimezone(UTC).date()

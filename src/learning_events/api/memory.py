@@ -6,6 +6,7 @@ from the host's hooks, as for the statistics (docs/memory.md).
 
 from __future__ import annotations
 
+from django.utils.decorators import method_decorator
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers
@@ -14,6 +15,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from .. import selectors
+from ..replica import reads_from_replica
 
 
 class LimitQuery(serializers.Serializer):
@@ -85,6 +87,7 @@ class MyReviewsApi(APIView):
     permission_classes = [IsAuthenticated]
 
     @extend_schema(parameters=[_LIMIT], responses={200: MyReviewsSerializer, **_ERRORS})
+    @method_decorator(reads_from_replica)
     def get(self, request):
         reviews = selectors.learner_reviews(request.user.pk, limit=_limit(request))
         [reviews["words"]] = selectors.with_word_names(reviews["words"])
@@ -101,6 +104,7 @@ class ClassroomRetentionApi(APIView):
         200: RetentionSerializer, **_ERRORS,
         403: OpenApiResponse(description="Not this classroom's teacher (nor staff)."),
         404: OpenApiResponse(description="No such classroom.")})
+    @method_decorator(reads_from_replica)
     def get(self, request, classroom_id: int):
         selectors.classroom_for_stats(request.user, classroom_id)
         retention = selectors.classroom_retention(classroom_id, limit=_limit(request))

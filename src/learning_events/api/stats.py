@@ -12,6 +12,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.utils import timezone
+from django.utils.decorators import method_decorator
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers
@@ -20,6 +21,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from .. import selectors
+from ..replica import reads_from_replica
 from ..timezones import time_zones_of
 
 DEFAULT_DAYS = 28
@@ -199,6 +201,7 @@ class MyStatsApi(APIView):
     permission_classes = [IsAuthenticated]
 
     @extend_schema(parameters=RANGE_PARAMETERS, responses={200: MyStatsSerializer, **_ERRORS})
+    @method_decorator(reads_from_replica)
     def get(self, request):
         tz = time_zones_of([request.user.pk])[request.user.pk]
         start, end = _date_range(request, tz)
@@ -212,6 +215,7 @@ class ClassroomStatsApi(APIView):
     permission_classes = [IsAuthenticated]
 
     @extend_schema(parameters=RANGE_PARAMETERS, responses={200: ClassroomStatsSerializer, **_CLASSROOM_ERRORS})
+    @method_decorator(reads_from_replica)
     def get(self, request, classroom_id: int):
         selectors.classroom_for_stats(request.user, classroom_id)
         start, end = _date_range(request, time_zones_of([request.user.pk])[request.user.pk])
@@ -239,6 +243,7 @@ class ClassroomHardestWordsApi(APIView):
         examples=[OpenApiExample("Words by name; word 31 was deleted since", value=_HARDEST_WORDS_EXAMPLE,
                                  response_only=True)],
     )
+    @method_decorator(reads_from_replica)
     def get(self, request, classroom_id: int):
         selectors.classroom_for_stats(request.user, classroom_id)
         query = HardestWordsQuery(data=request.query_params)

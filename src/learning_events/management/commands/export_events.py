@@ -8,6 +8,7 @@ from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
 from learning_events import exports
+from learning_events.replica import replica_reads
 
 DATES = ("Dates are ISO YYYY-MM-DD, inclusive, and mean whole UTC days of occurred_at "
          "(when the learner acted), whatever the learners' time zones.")
@@ -44,8 +45,9 @@ class Command(BaseCommand):
             raise CommandError(str(exc)) from exc
         export = self.export_of(filters)
         interactive = sys.stderr.isatty()
-        with tqdm(total=export.count() if interactive else None, unit=f" {self.nouns[1]}", disable=not interactive,
-                  file=sys.stderr) as bar:
+        # Exports read the read replica when the host has one (LEARNING_EVENTS_REPLICA_DATABASE).
+        with replica_reads(), tqdm(total=export.count() if interactive else None, unit=f" {self.nouns[1]}",
+                                   disable=not interactive, file=sys.stderr) as bar:
             try:
                 written = exports.write(export, options["format"], options["output"], on_rows=bar.update)
             except OSError as exc:
