@@ -2,7 +2,8 @@
 
 The host schedules them (``CELERY_BEAT_SCHEDULE``): ``rollup_dirty_days_task`` every
 ``LEARNING_EVENTS_ROLLUP_INTERVAL_SECONDS``, ``rollup_previous_local_day_task`` nightly,
-``maintain_partitions_task`` hourly. Without a broker the host runs the same schedule in-process.
+``maintain_partitions_task`` hourly, and ``forward_xapi_task`` every ``LEARNING_EVENTS_XAPI_INTERVAL_SECONDS``
+when ``LEARNING_EVENTS_XAPI_ENDPOINT`` is set. Without a broker the host runs the same schedule in-process.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from datetime import date
 from celery import shared_task
 from django.db import DatabaseError
 
-from . import aggregation, partitions
+from . import aggregation, forwarding, partitions
 
 # A rollup that fails on the database (a deadlock, a lost connection) is retried: each is idempotent.
 _RETRY = {"autoretry_for": (DatabaseError,), "retry_backoff": True, "max_retries": 5, "acks_late": True,
@@ -41,3 +42,12 @@ def rollup_previous_local_day_task() -> None:
 def maintain_partitions_task() -> None:
     """PostgreSQL: create the event partitions of the coming days (and of the acceptance window) ahead."""
     partitions.maintain_partitions()
+
+
+@shared_task(name="learning_events.forward_xapi", **_RETRY)
+def forward_xapi_task() -> None:
+    """Send the events stored since the last run to the LRS (nothing when no endpoint is set).
+
+    LRS failures are not task failures: the cursor stays, the failure is recorded, the next runs back off.
+    """
+    forwarding.forward_xapi()

@@ -84,7 +84,8 @@ def timestamp(value: datetime) -> str:
 
 @dataclass(frozen=True)
 class Event:
-    """What a statement is made of: one stored event, with its learner's username when accounts use it."""
+    """What a statement is made of: one stored event, with its learner's username when accounts use it (and,
+    for the forwarding's cursor, its row id and when it was stored)."""
 
     event_id: str
     event_type: str
@@ -93,6 +94,8 @@ class Event:
     classroom_id: int | None
     context: Mapping[str, Any]
     username: str | None = None
+    pk: int | None = None
+    created_at: datetime | None = None
 
 
 class StatementMapper:
@@ -199,11 +202,14 @@ class StatementMapper:
 
 def events(queryset: QuerySet) -> Iterator[Event]:
     """The events of ``queryset`` (in its order) as ``Event`` values, streamed from a server-side cursor."""
-    fields = ["event_id", "event_type", "occurred_at", "user_id", "classroom_id", "context"]
+    names = ["event_id", "event_type", "occurred_at", "user_id", "classroom_id", "context", "pk", "created_at"]
+    fields = [*names[:-2], "id", "created_at"]
     if app_settings.XAPI_ACTOR_NAME == "username":
+        names.append("username")
         fields.append(f"user__{get_user_model().USERNAME_FIELD}")
     for row in queryset.values_list(*fields).iterator(chunk_size=exports.CHUNK_SIZE):
-        yield Event(str(row[0]), *row[1:])
+        values = dict(zip(names, row))
+        yield Event(**{**values, "event_id": str(values["event_id"])})
 
 
 def statements_export(filters: exports.ExportFilters, *, salt: bytes | None = None) -> exports.Export:
