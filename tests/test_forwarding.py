@@ -17,26 +17,7 @@ from tests.lrs import PASSWORD, USERNAME, FakeLrs, RalphLrs, free_port
 pytestmark = pytest.mark.django_db
 
 T0 = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
-HOME = "https://school.example"
 SESSION = "6f1c1e6e-6d4b-4c1f-9d0a-3b3c8a1f2e10"
-
-
-@pytest.fixture
-def xapi_settings(settings):
-    settings.LEARNING_EVENTS_XAPI_HOME_PAGE = HOME
-    settings.LEARNING_EVENTS_XAPI_USERNAME = USERNAME
-    settings.LEARNING_EVENTS_XAPI_PASSWORD = PASSWORD
-    settings.LEARNING_EVENTS_XAPI_TIMEOUT = 1
-    settings.LEARNING_EVENTS_XAPI_INTERVAL_SECONDS = 30
-    return settings
-
-
-@pytest.fixture
-def lrs(xapi_settings):
-    fake = FakeLrs().start()
-    xapi_settings.LEARNING_EVENTS_XAPI_ENDPOINT = fake.endpoint
-    yield fake
-    fake.stop()
 
 
 @pytest.fixture(scope="module")
