@@ -5,9 +5,12 @@ the restart against a real one (Ralph's LRS server)."""
 
 import base64
 import json
+import threading
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from django import db
+from django.db import connection, transaction
 from django.utils import timezone
 
 from learning_events import forwarding, services, tasks, xapi
@@ -52,6 +55,11 @@ def last_pk() -> int:
     return LearningEvent.objects.order_by("-id").values_list("id", flat=True).first()
 
 
+def before_first() -> int:
+    """Where a new cursor starts: just before the oldest stored event (ids need not start at 1)."""
+    return LearningEvent.objects.order_by("id").values_list("id", flat=True).first() - 1
+
+
 # --- delivery ---------------------------------------------------------------------------------------
 
 
@@ -88,7 +96,7 @@ def test_events_go_in_batches_in_stored_order_and_the_cursor_records_it(lrs, mak
     ann, bob = make_user(), make_user()
     # Stored order, not occurred_at order: a late batch of older events goes after what was stored before it.
     first = words(ann, 2)
-    late = [str(services.log_word_practice(bob, 1, True, occurred_at=T0 - timedelta(days=1)).event_id)]
+    late = [str(services.log_word_practice(bob, 1, True, occurred_at=T0 - timedelta(hours=1)).event_id)]
     rest = words(ann, 2)
     assert forwarding.forward_xapi() == forwarding.ForwardReport(delivered=5)
     assert [r.ids for r in lrs.requests] == [first, late + rest[:1], rest[1:]]
@@ -122,7 +130,7 @@ def test_lrs_down_is_retried_later_with_nothing_lost(lrs, user, xapi_settings):
     assert report.failed.startswith(f"cannot reach http://127.0.0.1:")
     down = XapiCursor.objects.get(endpoint=xapi_settings.LEARNING_EVENTS_XAPI_ENDPOINT)
     assert (down.position, down.delivered, down.consecutive_failures, down.failures, down.last_error) == (
-        0, 0, 1, 1, report.failed)
+        before_first(), 0, 1, 1, report.failed)
     assert before + timedelta(seconds=30) <= down.next_attempt_at <= timezone.now() + timedelta(seconds=30)
     assert forwarding.forward_xapi().skipped.startswith("backing off until ")
     XapiCursor.objects.update(endpoint=lrs.endpoint)  # the LRS is back (at its address)
@@ -136,7 +144,8 @@ def test_a_slow_lrs_times_out_and_the_batch_is_sent_again_without_doubles(lrs, u
     ids = words(user, 2)
     lrs.delay = 1.5  # beyond the 1 s timeout: the LRS may store them, but the forwarder cannot know
     report = forwarding.forward_xapi()
-    assert (report.failed, cursor().position) == (f"{lrs.endpoint}/statements did not answer within 1 s", 0)
+    assert (report.failed, cursor().position) == (f"{lrs.endpoint}/statements did not answer within 1 s",
+                                                  before_first())
     lrs.delay = 0
     time_passes()
     assert forwarding.forward_xapi() == forwarding.ForwardReport(delivered=2)
@@ -153,13 +162,13 @@ def test_server_errors_and_auth_failures_back_off_exponentially(lrs, user, statu
         started = timezone.now()
         assert forwarding.forward_xapi().failed == f"{lrs.endpoint}/statements answered {status}: {{\"detail\": \"no\"}}"
         waits.append(round((cursor().next_attempt_at - started).total_seconds()))
-    assert (waits, cursor().position, cursor().consecutive_failures) == ([30, 60, 120], 0, 3)
+    assert (waits, cursor().position, cursor().consecutive_failures) == ([30, 60, 120], before_first(), 3)
 
 
 def test_the_backoff_stops_at_an_hour(lrs, user):
     words(user, 1)
     lrs.answer = lambda statements: (503, "")
-    XapiCursor.objects.create(endpoint=lrs.endpoint, consecutive_failures=20)
+    XapiCursor.objects.create(endpoint=lrs.endpoint, position=last_pk() - 1, consecutive_failures=20)
     started = timezone.now()
     forwarding.forward_xapi()
     assert round((cursor().next_attempt_at - started).total_seconds()) == 3600
@@ -269,12 +278,44 @@ def test_a_missing_id_is_given_up_once_the_events_after_it_are_settled(lrs, user
     assert list(lrs.stored) == [ids[0], ids[2]]
 
 
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_on_postgresql_an_event_committed_after_a_later_id_is_still_forwarded(lrs, make_user):
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL only: SQLite has one writer, so ids never commit out of order")
+    user, other = make_user(), make_user()
+    first = words(user, 1)
+    inserted, release, slow = threading.Event(), threading.Event(), []
+
+    def slow_request():  # takes its id, then keeps its transaction open
+        try:
+            with transaction.atomic():
+                slow.append(str(services.log_word_practice(user, 1, True, occurred_at=T0).event_id))
+                inserted.set()
+                release.wait(10)
+        finally:
+            db.connection.close()
+
+    thread = threading.Thread(target=slow_request)
+    thread.start()
+    assert inserted.wait(10)
+    # Another learner (the same learner's next event would wait for the first's commit: both mark the same
+    # learner-day dirty) takes a larger id and commits first.
+    fast = words(other, 1)
+    assert forwarding.forward_xapi() == forwarding.ForwardReport(delivered=1)  # the first; the fast one waits
+    release.set()
+    thread.join()
+    assert forwarding.forward_xapi() == forwarding.ForwardReport(delivered=2)
+    assert list(lrs.stored) == first + slow + fast
+
+
 # --- runs that overlap or die ------------------------------------------------------------------------
 
 
 def test_a_run_holding_the_cursor_keeps_others_out_until_its_lease_ends(lrs, user):
     words(user, 1)
-    XapiCursor.objects.create(endpoint=lrs.endpoint, leased_until=timezone.now() + timedelta(seconds=60))
+    XapiCursor.objects.create(endpoint=lrs.endpoint, position=last_pk() - 1,
+                              leased_until=timezone.now() + timedelta(seconds=60))
     assert (forwarding.forward_xapi().skipped, lrs.requests) == ("another run is forwarding", [])
     XapiCursor.objects.update(leased_until=timezone.now() - timedelta(seconds=1))  # that run died
     assert forwarding.forward_xapi() == forwarding.ForwardReport(delivered=1)

@@ -36,7 +36,7 @@ from typing import Protocol
 
 import requests
 from django.db import IntegrityError, transaction
-from django.db.models import F, QuerySet
+from django.db.models import F, Min, QuerySet
 from django.db.models.functions import Greatest
 from django.utils import timezone
 
@@ -173,7 +173,12 @@ def _claim(endpoint: str, now: datetime) -> XapiCursor | str:
     """The endpoint's cursor, leased to this run; or why this run must not send (another run, a backoff)."""
     try:
         with transaction.atomic():
-            cursor, _ = XapiCursor.objects.select_for_update().get_or_create(endpoint=endpoint)
+            cursor = XapiCursor.objects.select_for_update().filter(endpoint=endpoint).first()
+            if cursor is None:
+                # A new endpoint starts before the oldest stored event: it gets the whole history, and the
+                # ids below it (purged events) are not waited for as missing ones.
+                first = LearningEvent.objects.aggregate(first=Min("id"))["first"]
+                cursor = XapiCursor.objects.create(endpoint=endpoint, position=(first or 1) - 1)
             if cursor.leased_until and cursor.leased_until > now:
                 return "another run is forwarding"
             if cursor.next_attempt_at and cursor.next_attempt_at > now:
