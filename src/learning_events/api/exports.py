@@ -119,9 +119,11 @@ class EventsExportView(ExportDownloadView):
         summary="Download learning events (staff)",
         description=("Pseudonymous events ordered by (occurred_at, id); columns in docs/exports.md. format=xapi: "
                      "one xAPI statement a line (docs/xapi.md); 400 while LEARNING_EVENTS_XAPI_HOME_PAGE is unset."),
-        parameters=[_format(exports.FORMATS, "File format; xapi: xAPI statements, one a line."), *_PARAMETERS,
-                    OpenApiParameter(
-            "types", str, description="Only these event types, comma-separated, e.g. word_correct,word_incorrect.")],
+        parameters=[
+            _format(exports.FORMATS, "File format; xapi: xAPI statements, one a line."), *_PARAMETERS,
+            OpenApiParameter("types", str,
+                             description="Only these event types, comma-separated, e.g. word_correct,word_incorrect."),
+        ],
         responses=_RESPONSES,
     )
     def get(self, request):
