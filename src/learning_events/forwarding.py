@@ -250,7 +250,8 @@ def _finish(cursor: XapiCursor, report: ForwardReport) -> None:
     now = timezone.now()
     if report.failed:
         failures = cursor.consecutive_failures + 1
-        backoff = min(app_settings.XAPI_INTERVAL * 2 ** (failures - 1), MAX_BACKOFF)
+        # Doubling stops long before the cap matters (2^16 intervals); a bigger power would overflow timedelta.
+        backoff = min(app_settings.XAPI_INTERVAL * 2 ** min(failures - 1, 16), MAX_BACKOFF)
         XapiCursor.objects.filter(pk=cursor.pk).update(
             leased_until=None, consecutive_failures=failures, failures=F("failures") + 1,
             last_error=report.failed[:ANSWER_CHARS], next_attempt_at=now + backoff)
