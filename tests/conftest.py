@@ -53,3 +53,27 @@ def room(user):
 @pytest.fixture
 def api(user):
     return client_for(user)
+
+
+@pytest.fixture
+def xapi_settings(settings):
+    """xAPI statements on, forwarding with Basic auth, a 1 s timeout and 30 s runs (tests/lrs.py's credentials)."""
+    from tests.lrs import PASSWORD, USERNAME
+
+    settings.LEARNING_EVENTS_XAPI_HOME_PAGE = "https://school.example"
+    settings.LEARNING_EVENTS_XAPI_USERNAME = USERNAME
+    settings.LEARNING_EVENTS_XAPI_PASSWORD = PASSWORD
+    settings.LEARNING_EVENTS_XAPI_TIMEOUT = 1
+    settings.LEARNING_EVENTS_XAPI_INTERVAL_SECONDS = 30
+    return settings
+
+
+@pytest.fixture
+def lrs(xapi_settings):
+    """A fake LRS (tests/lrs.py) that forwarding sends to."""
+    from tests.lrs import FakeLrs
+
+    fake = FakeLrs().start()
+    xapi_settings.LEARNING_EVENTS_XAPI_ENDPOINT = fake.endpoint
+    yield fake
+    fake.stop()

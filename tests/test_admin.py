@@ -122,3 +122,66 @@ def test_a_learner_day_page_lists_its_word_rows(admin_client_, user):
     assert [cells[:4] for cells in rows] == [["7", "1", "0", "incorrect"], ["41", "2", "1", "correct"]]
     # Learner-word rows (composite primary key) have no admin page of their own.
     assert admin_client_.get("/admin/learning_events/learnerworddailystats/").status_code == 404
+
+
+# --- xAPI forwarding -----------------------------------------------------------------------------------
+
+CURSORS = "/admin/learning_events/xapicursor/"
+STATEMENTS = "/admin/learning_events/xapideadletter/"
+
+
+def refuse_the_second(lrs):
+    """The LRS refuses the statement whose id is ``lrs.bad`` (whole batches holding it too)."""
+    lrs.answer = lambda statements: ((400, '{"detail": "bad"}') if any(s["id"] == lrs.bad for s in statements)
+                                     else (200, "[]"))
+
+
+def test_the_cursor_page_shows_position_waiting_events_lag_and_failures(admin_client_, user, lrs):
+    from learning_events import forwarding
+
+    services.log_word_practice(user, 1, True)
+    forwarding.forward_xapi()
+    waiting = services.log_word_practice(user, 2, True)
+    LearningEvent.objects.filter(pk=waiting.pk).update(created_at=timezone.now() - timedelta(hours=1, minutes=2))
+    response = admin_client_.get(CURSORS)
+    (cursor,) = response.context["cl"].result_list
+    admin_ = response.context["cl"].model_admin
+    assert (response.status_code, cursor.position, cursor.delivered, admin_.waiting(cursor)) == (
+        200, waiting.pk - 1, 1, 1)
+    assert admin_.lag(cursor).startswith("1 h 02 min") and b"1 h 02 min" in response.content
+    services.log_word_practice(user, 3, True)
+    forwarding.forward_xapi()
+    assert admin_.lag(type(cursor).objects.get()) == "none"
+
+
+def test_the_retry_action_delivers_refused_statements_again_and_says_how_many(admin_client_, user, lrs):
+    from learning_events import forwarding
+    from learning_events.models import XapiDeadLetter
+
+    services.log_word_practice(user, 1, True)
+    lrs.bad = str(services.log_word_practice(user, 2, True).event_id)
+    refuse_the_second(lrs)
+    forwarding.forward_xapi()
+    for query, count in [("", 1), ("?status=pending", 1), ("?status=delivered", 0), ("?status_code__exact=400", 1)]:
+        response = admin_client_.get(STATEMENTS + query)
+        assert (response.status_code, len(response.context["cl"].result_list)) == (200, count), query
+    lrs.bad = None  # the LRS was fixed
+    response = admin_client_.post(STATEMENTS, {"action": "retry", "_selected_action": list(
+        XapiDeadLetter.objects.values_list("pk", flat=True))}, follow=True)
+    assert [str(m) for m in response.context["messages"]] == ["Delivered 1 statement(s); 0 refused again."]
+    assert XapiDeadLetter.objects.get().delivered_at is not None
+
+
+def test_the_retry_action_says_when_the_lrs_is_down(admin_client_, user, lrs):
+    from learning_events import forwarding
+    from learning_events.models import XapiDeadLetter
+
+    lrs.bad = str(services.log_word_practice(user, 2, True).event_id)
+    refuse_the_second(lrs)
+    forwarding.forward_xapi()
+    lrs.answer = lambda statements: (503, "maintenance")
+    response = admin_client_.post(STATEMENTS, {"action": "retry", "_selected_action": list(
+        XapiDeadLetter.objects.values_list("pk", flat=True))}, follow=True)
+    assert [str(m) for m in response.context["messages"]] == [
+        f"Nothing retried: {lrs.endpoint}/statements answered 503: maintenance"]
+    assert XapiDeadLetter.objects.get().delivered_at is None

@@ -45,3 +45,37 @@ def test_memory_min_reviews_must_be_a_positive_integer(settings):
     assert check_settings(None) == [checks.Error(
         "LEARNING_EVENTS_MEMORY_MIN_REVIEWS must be a positive integer (default 100), not 0",
         id="learning_events.E002")]
+def test_an_xapi_endpoint_without_a_home_page_is_an_error(settings):
+    settings.LEARNING_EVENTS_XAPI_ENDPOINT = "https://lrs.example/xAPI"
+    assert check_settings(None) == [checks.Error(
+        "LEARNING_EVENTS_XAPI_ENDPOINT is set but LEARNING_EVENTS_XAPI_HOME_PAGE is not: statements cannot name "
+        "learners' accounts, so nothing would be forwarded.",
+        hint="Set LEARNING_EVENTS_XAPI_HOME_PAGE to the platform's IRI, e.g. https://school.example.",
+        id="learning_events.E007")]
+
+
+def test_an_http_xapi_endpoint_warns_that_credentials_travel_in_clear(settings):
+    settings.LEARNING_EVENTS_XAPI_ENDPOINT = "http://lrs.example/xAPI"
+    settings.LEARNING_EVENTS_XAPI_HOME_PAGE = "https://school.example"
+    assert check_settings(None) == [checks.Warning(
+        "LEARNING_EVENTS_XAPI_ENDPOINT 'http://lrs.example/xAPI' is not https: the LRS credentials and every "
+        "statement travel in clear.", hint="Use the LRS's https URL.", id="learning_events.W002")]
+
+
+def test_an_https_xapi_endpoint_with_a_home_page_passes(settings):
+    settings.LEARNING_EVENTS_XAPI_ENDPOINT = "https://lrs.example/xAPI"
+    settings.LEARNING_EVENTS_XAPI_HOME_PAGE = "https://school.example"
+    assert check_settings(None) == []
+
+
+def test_xapi_actor_names_versions_and_numbers_are_checked(settings):
+    settings.LEARNING_EVENTS_XAPI_ACTOR_NAME = "email"
+    settings.LEARNING_EVENTS_XAPI_VERSION = "1.0"
+    settings.LEARNING_EVENTS_XAPI_BATCH_SIZE = 0
+    assert check_settings(None) == [
+        checks.Error("LEARNING_EVENTS_XAPI_BATCH_SIZE must be a positive integer (default 100), not 0",
+                     id="learning_events.E002"),
+        checks.Error("LEARNING_EVENTS_XAPI_ACTOR_NAME must be one of pseudonym, username, not 'email'",
+                     id="learning_events.E003"),
+        checks.Error("LEARNING_EVENTS_XAPI_VERSION must be one of 1.0.3, 2.0.0, not '1.0'", id="learning_events.E003"),
+    ]

@@ -12,7 +12,7 @@ from django.core.management import call_command, load_command_class
 from django.core.management.base import CommandError
 from django.db import connection
 
-from learning_events import exports, services
+from learning_events import exports, services, xapi
 from learning_events.models import LearningEvent
 from tests import words
 from tests.testapp.models import Room
@@ -199,7 +199,7 @@ def test_without_a_salt_setting_the_key_derives_from_the_secret_key(settings):
 # --- reproducibility ------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("fmt", exports.FORMATS)
+@pytest.mark.parametrize("fmt", exports.TABLE_FORMATS)
 @pytest.mark.parametrize("build", [exports.events_export, exports.traces_export])
 def test_the_same_data_and_filters_give_byte_identical_files(tmp_path, three_events, fmt, build):
     services.log_word_practice(three_events[0].user_id, 7, True, occurred_at=T0)  # a tie on occurred_at
@@ -303,7 +303,7 @@ def test_bad_filters_name_every_bad_argument(db, arguments, errors):
 def test_bad_format_is_refused():
     with pytest.raises(exports.ExportError) as info:
         exports.parse_format("xlsx")
-    assert info.value.errors == {"format": "'xlsx' is not a format; choose one of jsonl, csv, parquet"}
+    assert info.value.errors == {"format": "'xlsx' is not a format; choose one of jsonl, csv, parquet, xapi"}
 
 
 # --- learning traces ------------------------------------------------------------------------------
@@ -429,7 +429,7 @@ def test_export_traces_writes_the_file_and_says_so(tmp_path, three_events, room)
 @pytest.mark.parametrize("name", ["export_events", "export_traces"])
 def test_help_explains_formats_and_utc_dates(name):
     text = " ".join(load_command_class("learning_events", name).create_parser("manage.py", name).format_help().split())
-    assert "--format {jsonl,csv,parquet}" in text
+    assert ("--format {jsonl,csv,parquet,xapi}" if name == "export_events" else "--format {jsonl,csv,parquet}") in text
     assert ("Dates are ISO YYYY-MM-DD, inclusive, and mean whole UTC days of occurred_at (when the learner acted), "
             "whatever the learners' time zones.") in text
     assert ("--types T,T" in text) == (name == "export_events")
@@ -438,7 +438,8 @@ def test_help_explains_formats_and_utc_dates(name):
 @pytest.mark.parametrize(
     ("arguments", "message"),
     [
-        (["--format=xlsx"], "Error: argument --format: invalid choice: 'xlsx' (choose from 'jsonl', 'csv', 'parquet')"),
+        (["--format=xlsx"],
+         "Error: argument --format: invalid choice: 'xlsx' (choose from 'jsonl', 'csv', 'parquet', 'xapi')"),
         (["--format=jsonl", "--since=2026-02-30"], "since: '2026-02-30' is not a date; use YYYY-MM-DD"),
         (["--format=jsonl", "--since=2026-03-02", "--until=2026-03-01"],
          "until: 2026-03-01 is before since (2026-03-02)"),
@@ -478,3 +479,44 @@ def test_a_failed_export_leaves_no_file(tmp_path, monkeypatch, three_events):
         exports.write(exports.events_export(everything()), "jsonl", str(tmp_path / "events.jsonl"))
     assert list(tmp_path.iterdir()) == []
 
+
+
+# --- xAPI statements (format xapi; the mapping itself: tests/test_xapi.py) ---------------------------
+
+
+def test_export_events_writes_xapi_statements_one_a_line(tmp_path, three_events, settings):
+    settings.LEARNING_EVENTS_XAPI_HOME_PAGE = "https://school.example"
+    output, out = tmp_path / "statements.jsonl", io.StringIO()
+    call_command("export_events", "--format=xapi", f"--output={output}", "--types=word_incorrect,content_view",
+                 stdout=out)
+    mapper = xapi.StatementMapper()
+    expected = [mapper.statement(xapi.Event(str(e.event_id), e.event_type, e.occurred_at, e.user_id, e.classroom_id,
+                                            e.context)) for e in (three_events[0], three_events[2])]
+    assert [json.loads(line) for line in output.read_text(encoding="utf-8").splitlines()] == expected
+    assert out.getvalue() == f"Wrote 2 statements to {output} (xapi, mapping version 1).\n"
+
+
+def test_export_events_as_xapi_needs_a_home_page(tmp_path, three_events):
+    with pytest.raises(CommandError) as info:
+        call_command("export_events", "--format=xapi", f"--output={tmp_path / 'x'}")
+    assert str(info.value) == ("format: xapi needs LEARNING_EVENTS_XAPI_HOME_PAGE, the IRI of the platform that names "
+                               "learners' accounts (docs/xapi.md)")
+    assert not (tmp_path / "x").exists()
+
+
+def test_statements_and_tables_do_not_mix(three_events, settings):
+    settings.LEARNING_EVENTS_XAPI_HOME_PAGE = "https://school.example"
+    with pytest.raises(exports.ExportError) as table_as_xapi:
+        rendered(exports.events_export(everything()), "xapi")
+    with pytest.raises(exports.ExportError) as statements_as_csv:
+        rendered(xapi.statements_export(everything()), "csv")
+    assert (table_as_xapi.value.errors, statements_as_csv.value.errors) == (
+        {"format": "xapi is the format of the event export's statements (xapi.statements_export)"},
+        {"format": "statements are written as xapi, not csv"})
+
+
+def test_xapi_exports_are_byte_identical_and_leave_no_answer(three_events, settings):
+    settings.LEARNING_EVENTS_XAPI_HOME_PAGE = "https://school.example"
+    first = rendered(xapi.statements_export(everything()), "xapi")
+    assert first == rendered(xapi.statements_export(everything()), "xapi")
+    assert (b"gato" in first, first.count(b"\n"), xapi.statements_export(everything()).count()) == (False, 3, 3)

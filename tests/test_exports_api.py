@@ -1,10 +1,11 @@
 """HTTP downloads of the exports: staff only, streamed, the same bytes as the commands, 400 on bad input."""
 
 import datetime
+import json
 
 import pytest
 
-from learning_events import exports, services
+from learning_events import exports, services, xapi
 from tests.clients import client_for
 
 pytestmark = pytest.mark.django_db
@@ -71,8 +72,9 @@ def test_staff_download_traces_as_json_lines_by_default(staff_api, history):
 @pytest.mark.parametrize(
     ("url", "query", "errors"),
     [
-        (EVENTS, {"format": "xlsx"}, {"format": ["'xlsx' is not a format; choose one of jsonl, csv, parquet"]}),
-        (EVENTS, {"format": "json"}, {"format": ["'json' is not a format; choose one of jsonl, csv, parquet"]}),
+        (EVENTS, {"format": "xlsx"}, {"format": ["'xlsx' is not a format; choose one of jsonl, csv, parquet, xapi"]}),
+        (EVENTS, {"format": "json"}, {"format": ["'json' is not a format; choose one of jsonl, csv, parquet, xapi"]}),
+        (TRACES, {"format": "xapi"}, {"format": ["'xapi' is not a format; choose one of jsonl, csv, parquet"]}),
         (EVENTS, {"since": "2026-02-30"}, {"since": ["'2026-02-30' is not a date; use YYYY-MM-DD"]}),
         (TRACES, {"since": "2026-03-03", "until": "2026-03-02"},
          {"until": ["2026-03-02 is before since (2026-03-03)"]}),
@@ -83,10 +85,29 @@ def test_staff_download_traces_as_json_lines_by_default(staff_api, history):
             "exam_answer, content_view, content_complete, game_complete"]}),
         (TRACES, {"types": "word_correct"}, {"types": ["traces are graded word attempts; types does not apply"]}),
         (EVENTS, {"format": "xml", "until": "soon"},
-         {"format": ["'xml' is not a format; choose one of jsonl, csv, parquet"],
+         {"format": ["'xml' is not a format; choose one of jsonl, csv, parquet, xapi"],
           "until": ["'soon' is not a date; use YYYY-MM-DD"]}),
     ],
 )
 def test_bad_arguments_are_a_400_naming_them(staff_api, url, query, errors):
     response = staff_api.get(url, query)
     assert (response.status_code, response["Content-Type"], response.json()) == (400, "application/json", errors)
+
+
+def test_staff_download_the_events_as_xapi_statements_streamed(staff_api, history, room, settings):
+    settings.LEARNING_EVENTS_XAPI_HOME_PAGE = "https://school.example"
+    response = staff_api.get(EVENTS, {"format": "xapi", "since": "2026-03-02", "classroom": room.pk})
+    assert (response.status_code, response.streaming, response["Content-Type"], response["Content-Disposition"]) == (
+        200, True, "application/x-ndjson; charset=utf-8", 'attachment; filename="learning-statements_2026-03-02_end.jsonl"')
+    filters = exports.ExportFilters(since=datetime.date(2026, 3, 2), classroom_id=room.pk)
+    data = body(response)
+    assert data == b"".join(exports.render(xapi.statements_export(filters), "xapi"))
+    assert [json.loads(line)["verb"]["id"] for line in data.decode().splitlines()] == [
+        "http://adlnet.gov/expapi/verbs/answered", "http://adlnet.gov/expapi/verbs/experienced"]
+
+
+def test_xapi_without_a_home_page_is_a_400_saying_which_setting(staff_api, history):
+    response = staff_api.get(EVENTS, {"format": "xapi"})
+    assert (response.status_code, response.json()) == (400, {"format": [
+        "xapi needs LEARNING_EVENTS_XAPI_HOME_PAGE, the IRI of the platform that names learners' accounts "
+        "(docs/xapi.md)"]})

@@ -306,6 +306,7 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": int(os.environ.get("CEL
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = "UTC"
 LEARNING_EVENTS_ROLLUP_INTERVAL_SECONDS = int(os.environ.get("LEARNING_EVENTS_ROLLUP_INTERVAL_SECONDS", "60"))
+LEARNING_EVENTS_XAPI_INTERVAL_SECONDS = int(os.environ.get("LEARNING_EVENTS_XAPI_INTERVAL_SECONDS", "30"))
 CELERY_BEAT_SCHEDULE: dict = {
     # Days that received events since the last run: late batches show within one period.
     "learning-events-rollup-dirty-days": {
@@ -343,6 +344,25 @@ LEARNING_EVENTS_CLASSROOM_MEMBERS = "school.classrooms.selectors.member_names"
 LEARNING_EVENTS_LEARNER_ACCESS = "school.classrooms.selectors.learner_name_for_viewer"
 LEARNING_EVENTS_EXPORT_SALT = os.environ.get("LEARNING_EVENTS_EXPORT_SALT") or None
 LEARNING_EVENTS_WORD_NAMES = "school.vocabulary.selectors.word_names"
+
+# xAPI statements (export format xapi) and forwarding to a learning record store (docs/xapi.md).
+LEARNING_EVENTS_XAPI_HOME_PAGE = os.environ.get("LEARNING_EVENTS_XAPI_HOME_PAGE") or None
+LEARNING_EVENTS_XAPI_ACTIVITY_BASE = os.environ.get("LEARNING_EVENTS_XAPI_ACTIVITY_BASE") or None
+LEARNING_EVENTS_XAPI_ACTOR_NAME = os.environ.get("LEARNING_EVENTS_XAPI_ACTOR_NAME") or "pseudonym"
+LEARNING_EVENTS_XAPI_INCLUDE_RESPONSES = env_bool("LEARNING_EVENTS_XAPI_INCLUDE_RESPONSES", False)
+LEARNING_EVENTS_XAPI_ENDPOINT = os.environ.get("LEARNING_EVENTS_XAPI_ENDPOINT") or None
+LEARNING_EVENTS_XAPI_USERNAME = os.environ.get("LEARNING_EVENTS_XAPI_USERNAME") or None
+LEARNING_EVENTS_XAPI_PASSWORD = os.environ.get("LEARNING_EVENTS_XAPI_PASSWORD") or None
+LEARNING_EVENTS_XAPI_VERSION = os.environ.get("LEARNING_EVENTS_XAPI_VERSION") or "1.0.3"
+LEARNING_EVENTS_XAPI_BATCH_SIZE = int(os.environ.get("LEARNING_EVENTS_XAPI_BATCH_SIZE", "100"))
+LEARNING_EVENTS_XAPI_TIMEOUT = int(os.environ.get("LEARNING_EVENTS_XAPI_TIMEOUT", "10"))
+LEARNING_EVENTS_XAPI_SETTLE_SECONDS = int(os.environ.get("LEARNING_EVENTS_XAPI_SETTLE_SECONDS", "300"))
+if LEARNING_EVENTS_XAPI_ENDPOINT:
+    # Events stored since the last run go to the LRS; the run itself never takes longer than the interval.
+    CELERY_BEAT_SCHEDULE["learning-events-forward-xapi"] = {
+        "task": "learning_events.forward_xapi",
+        "schedule": LEARNING_EVENTS_XAPI_INTERVAL_SECONDS,
+    }
 
 LOGGING = {
     "version": 1,

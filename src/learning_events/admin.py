@@ -1,4 +1,5 @@
-"""Admin of the pipeline: raw events (read-only), the dead letters of rejected client events, and the
+"""Admin of the pipeline: raw events (read-only), the dead letters of rejected client events, the xAPI
+forwarding (its cursors, with lag and failures, and the statements the LRS refused, with a retry action), and the
 rollups and the memory model (read-only: recompute them with ``rollup_stats`` and ``rebuild_memory``). Learner-word rows have a composite primary key,
 which Django 5.2's admin cannot register: each learner-day's page lists them instead."""
 
@@ -6,10 +7,11 @@ from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.timezone import localtime
 
-from . import services
+from . import forwarding, services
 from .models import (
     ClassroomDailyStats,
     ClassroomWordDailyStats,
@@ -24,6 +26,8 @@ from .models import (
     MemoryParameters,
     MemoryState,
     RejectedEvent,
+    XapiCursor,
+    XapiDeadLetter,
 )
 
 _USERNAME = f"user__{get_user_model().USERNAME_FIELD}"
@@ -80,6 +84,74 @@ class RejectedEventAdmin(ReadOnlyAdmin):
 
     def has_replay_permission(self, request: HttpRequest) -> bool:
         # Replaying writes events: the same right as changing dead letters would need.
+        opts = self.opts
+        return request.user.has_perm(f"{opts.app_label}.change_{opts.model_name}")
+
+
+# --- xAPI forwarding (docs/xapi.md) ----------------------------------------------------------------
+
+
+@admin.register(XapiCursor)
+class XapiCursorAdmin(ReadOnlyAdmin):
+    """How far forwarding got per LRS endpoint: events waiting and their age (the lag), failures, backoff."""
+
+    list_display = ["endpoint", "position", "waiting", "lag", "delivered", "dead_lettered", "consecutive_failures",
+                    "failures", "last_error", "last_success_at", "next_attempt_at"]
+    ordering = ["endpoint"]
+
+    @admin.display(description="events waiting")
+    def waiting(self, obj: XapiCursor) -> int:
+        return LearningEvent.objects.filter(id__gt=obj.position).count()
+
+    @admin.display(description="lag")
+    def lag(self, obj: XapiCursor) -> str:
+        """How long the oldest event not yet handled has been waiting."""
+        oldest = LearningEvent.objects.filter(id__gt=obj.position).order_by("id").values_list("created_at", flat=True)
+        first = oldest.first()
+        if first is None:
+            return "none"
+        seconds = int((timezone.now() - first).total_seconds())
+        return f"{seconds // 3600} h {seconds // 60 % 60:02d} min {seconds % 60:02d} s"
+
+
+class DeliveryStatusFilter(admin.SimpleListFilter):
+    title = "status"
+    parameter_name = "status"
+
+    def lookups(self, request, model_admin):
+        return [("pending", "Pending"), ("delivered", "Delivered on retry")]
+
+    def queryset(self, request, queryset):
+        if self.value() in ("pending", "delivered"):
+            return queryset.filter(delivered_at__isnull=self.value() == "pending")
+        return queryset
+
+
+@admin.register(XapiDeadLetter)
+class XapiDeadLetterAdmin(ReadOnlyAdmin):
+    """Statements the LRS refused, with its answer; retry them once the event, the mapping or the LRS is fixed."""
+
+    list_display = ["created_at", "event_id", "status_code", "response", "attempts", "last_attempt_at", "delivered_at",
+                    "endpoint"]
+    list_filter = [DeliveryStatusFilter, "status_code", "endpoint"]
+    search_fields = ["=event_id"]
+    actions = ["retry"]
+
+    @admin.action(description="Retry the selected statements (rebuilt from their events)", permissions=["retry"])
+    def retry(self, request: HttpRequest, queryset: QuerySet[XapiDeadLetter]) -> None:
+        try:
+            report = forwarding.retry_dead_letters(queryset)
+        except forwarding.LrsUnavailable as exc:
+            messages.error(request, f"Nothing retried: {exc}")
+            return
+        text = f"Delivered {report.delivered} statement(s); {report.refused} refused again."
+        if report.gone:
+            text += f" {report.gone} event(s) are no longer stored."
+        if report.elsewhere:
+            text += f" {report.elsewhere} belong to another endpoint than LEARNING_EVENTS_XAPI_ENDPOINT."
+        messages.success(request, text)
+
+    def has_retry_permission(self, request: HttpRequest) -> bool:
         opts = self.opts
         return request.user.has_perm(f"{opts.app_label}.change_{opts.model_name}")
 

@@ -5,6 +5,7 @@ from django.core import checks
 from django.utils.module_loading import import_string
 
 from .conf import DEFAULTS, app_settings
+from .xapi import ACTOR_NAMES, VERSIONS
 
 
 @checks.register()
@@ -25,7 +26,8 @@ def check_settings(app_configs, **kwargs):
                 )
     for name in ("BATCH_MAX_EVENTS", "BATCH_MAX_BYTES", "MAX_CONTEXT_BYTES", "IDLE_GAP_SECONDS",
                  "MAX_EVENT_AGE_DAYS", "MAX_FUTURE_SKEW_SECONDS", "MAX_SESSION_SECONDS",
-                 "ROLLUP_INTERVAL_SECONDS", "INSIGHTS_MIN_ATTEMPTS", "PARTITIONS_AHEAD_DAYS", "MEMORY_MIN_REVIEWS"):
+                 "ROLLUP_INTERVAL_SECONDS", "INSIGHTS_MIN_ATTEMPTS", "PARTITIONS_AHEAD_DAYS", "MEMORY_MIN_REVIEWS",
+                 "XAPI_BATCH_SIZE", "XAPI_TIMEOUT", "XAPI_INTERVAL_SECONDS", "XAPI_SETTLE_SECONDS"):
         value = app_settings._get(name)
         if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
             errors.append(
@@ -52,6 +54,30 @@ def check_settings(app_configs, **kwargs):
                 id="learning_events.W001",
             )
         )
+    errors.extend(_check_xapi())
+    return errors
+
+
+def _check_xapi() -> list[checks.CheckMessage]:
+    errors: list[checks.CheckMessage] = []
+    for name, allowed in (("XAPI_ACTOR_NAME", ACTOR_NAMES), ("XAPI_VERSION", VERSIONS)):
+        value = app_settings._get(name)
+        if value not in allowed:
+            errors.append(checks.Error(f"LEARNING_EVENTS_{name} must be one of {', '.join(allowed)}, not {value!r}",
+                                       id="learning_events.E003"))
+    endpoint = app_settings.XAPI_ENDPOINT
+    if not endpoint:
+        return errors
+    if not app_settings.XAPI_HOME_PAGE:
+        errors.append(checks.Error(
+            "LEARNING_EVENTS_XAPI_ENDPOINT is set but LEARNING_EVENTS_XAPI_HOME_PAGE is not: statements cannot name "
+            "learners' accounts, so nothing would be forwarded.",
+            hint="Set LEARNING_EVENTS_XAPI_HOME_PAGE to the platform's IRI, e.g. https://school.example.",
+            id="learning_events.E007"))
+    if not endpoint.startswith("https://"):
+        errors.append(checks.Warning(
+            f"LEARNING_EVENTS_XAPI_ENDPOINT {endpoint!r} is not https: the LRS credentials and every statement "
+            "travel in clear.", hint="Use the LRS's https URL.", id="learning_events.W002"))
     return errors
 
 

@@ -69,6 +69,28 @@ DEFAULTS: dict[str, Any] = {
     # Seconds a user's reads stay on the primary after a request of theirs that wrote (read your own writes
     # despite the replica's lag); 0: never pinned.
     "REPLICA_PIN_SECONDS": 5,
+    # xAPI (docs/xapi.md). The IRI of the platform that names learners' accounts (actor.account.homePage):
+    # needed by the xapi export and by forwarding.
+    "XAPI_HOME_PAGE": None,
+    # Base IRI of the activity ids (``<base>/words/7``); None: ``<home page>/xapi/activities``.
+    "XAPI_ACTIVITY_BASE": None,
+    # What names a learner's account: "pseudonym" (the exports' keyed pseudonym) or "username".
+    "XAPI_ACTOR_NAME": "pseudonym",
+    # Whether what a learner typed (a context's ``answer``) goes out as ``result.response``.
+    "XAPI_INCLUDE_RESPONSES": False,
+    # Forwarding to a learning record store: its xAPI base URL (``POST <endpoint>/statements``); None: off.
+    "XAPI_ENDPOINT": None,
+    "XAPI_USERNAME": None,
+    "XAPI_PASSWORD": None,
+    # The X-Experience-API-Version header: "1.0.3" or "2.0.0".
+    "XAPI_VERSION": "1.0.3",
+    # Statements per POST, seconds a POST may take, seconds between runs of the forwarding task (also each
+    # run's time budget), and how long an event id that is missing (a transaction still open, or rolled back)
+    # holds back the events stored after it.
+    "XAPI_BATCH_SIZE": 100,
+    "XAPI_TIMEOUT": 10,
+    "XAPI_INTERVAL_SECONDS": 30,
+    "XAPI_SETTLE_SECONDS": 300,
 }
 
 
@@ -138,6 +160,54 @@ class Settings:
     @property
     def REPLICA_PIN_SECONDS(self) -> int:
         return int(self._get("REPLICA_PIN_SECONDS"))
+    def XAPI_HOME_PAGE(self) -> str | None:
+        return self._get("XAPI_HOME_PAGE") or None
+
+    @property
+    def XAPI_ACTIVITY_BASE(self) -> str | None:
+        base = self._get("XAPI_ACTIVITY_BASE")
+        if base:
+            return str(base).rstrip("/")
+        home = self.XAPI_HOME_PAGE
+        return f"{home.rstrip('/')}/xapi/activities" if home else None
+
+    @property
+    def XAPI_ACTOR_NAME(self) -> str:
+        return str(self._get("XAPI_ACTOR_NAME"))
+
+    @property
+    def XAPI_INCLUDE_RESPONSES(self) -> bool:
+        return bool(self._get("XAPI_INCLUDE_RESPONSES"))
+
+    @property
+    def XAPI_ENDPOINT(self) -> str | None:
+        endpoint = self._get("XAPI_ENDPOINT")
+        return str(endpoint).rstrip("/") if endpoint else None
+
+    @property
+    def XAPI_CREDENTIALS(self) -> tuple[str, str] | None:
+        username = self._get("XAPI_USERNAME")
+        return (str(username), str(self._get("XAPI_PASSWORD") or "")) if username else None
+
+    @property
+    def XAPI_VERSION(self) -> str:
+        return str(self._get("XAPI_VERSION"))
+
+    @property
+    def XAPI_BATCH_SIZE(self) -> int:
+        return int(self._get("XAPI_BATCH_SIZE"))
+
+    @property
+    def XAPI_TIMEOUT(self) -> float:
+        return float(self._get("XAPI_TIMEOUT"))
+
+    @property
+    def XAPI_INTERVAL(self) -> timedelta:
+        return timedelta(seconds=int(self._get("XAPI_INTERVAL_SECONDS")))
+
+    @property
+    def XAPI_SETTLE(self) -> timedelta:
+        return timedelta(seconds=int(self._get("XAPI_SETTLE_SECONDS")))
 
     @property
     def EXPORT_SALT(self) -> bytes:

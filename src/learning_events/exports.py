@@ -1,6 +1,7 @@
 """Exports of the learning events for AI work: raw events and learner-word learning traces.
 
-Two exports, three formats (JSON Lines, CSV, Parquet), one set of guarantees (see ``docs/exports.md``):
+Two exports, three formats (JSON Lines, CSV, Parquet), one set of guarantees (see ``docs/exports.md``); the
+events also as xAPI statements, one a line (``format=xapi``, built by ``learning_events.xapi``):
 
 - **Pseudonymous.** Learners and classrooms appear only as keyed hashes (HMAC-SHA256 keyed with
   ``LEARNING_EVENTS_EXPORT_SALT``, over a domain-separated message such as ``b"user:42"``). No username,
@@ -44,7 +45,9 @@ from .conf import app_settings
 from .models import LearningEvent
 
 SCHEMA_VERSION = 1
-FORMATS = ("jsonl", "csv", "parquet")
+TABLE_FORMATS = ("jsonl", "csv", "parquet")
+FORMATS = (*TABLE_FORMATS, "xapi")
+"""Every format of the event export; the traces are tables only (``TABLE_FORMATS``)."""
 PSEUDONYM_LENGTH = 16
 """Hex characters kept of each HMAC (64 bits): collisions stay below 1e-7 for a million learners."""
 CHUNK_SIZE = 2000
@@ -55,6 +58,7 @@ MEDIA_TYPES = {
     "jsonl": "application/x-ndjson; charset=utf-8",
     "csv": "text/csv; charset=utf-8",
     "parquet": "application/vnd.apache.parquet",
+    "xapi": "application/x-ndjson; charset=utf-8",
 }
 
 
@@ -142,10 +146,10 @@ def parse_filters(
     return ExportFilters(since=since_date, until=until_date, classroom_id=classroom_id, event_types=chosen)
 
 
-def parse_format(value: str | None) -> str:
-    """The export format named by ``value``; raises ``ExportError`` for anything but jsonl, csv, parquet."""
-    if value not in FORMATS:
-        raise ExportError({"format": f"{value!r} is not a format; choose one of {', '.join(FORMATS)}"})
+def parse_format(value: str | None, formats: Sequence[str] = FORMATS) -> str:
+    """The export format named by ``value``; raises ``ExportError`` for anything not in ``formats``."""
+    if value not in formats:
+        raise ExportError({"format": f"{value!r} is not a format; choose one of {', '.join(formats)}"})
     return value
 
 
@@ -229,11 +233,14 @@ TRACE_COLUMNS: tuple[Column, ...] = (
 
 @dataclass(frozen=True)
 class Export:
-    """An export ready to render: its kind, columns, a lazy stream of rows and a way to count them."""
+    """An export ready to render: its kind, columns, a lazy stream of rows and a way to count them.
+
+    Kind ``statements`` (``xapi.statements_export``) has no columns: its rows are xAPI statements (dicts).
+    """
 
     kind: str
     columns: tuple[Column, ...]
-    rows: Callable[[], Iterator[tuple]]
+    rows: Callable[[], Iterator[Any]]
     count: Callable[[], int] = field(repr=False)
 
 
@@ -256,12 +263,17 @@ def _in_window(queryset: QuerySet, filters: ExportFilters) -> QuerySet:
     return queryset
 
 
-def events_export(filters: ExportFilters, *, salt: bytes | None = None) -> Export:
-    """The events matching ``filters``, one row per event in ``EVENT_COLUMNS`` order."""
+def events_queryset(filters: ExportFilters) -> QuerySet:
+    """The events matching ``filters`` in the exports' order, ``(occurred_at, id)``."""
     queryset = _in_window(LearningEvent.objects.all(), filters)
     if filters.event_types:
         queryset = queryset.filter(event_type__in=filters.event_types)
-    queryset = queryset.order_by("occurred_at", "id")
+    return queryset.order_by("occurred_at", "id")
+
+
+def events_export(filters: ExportFilters, *, salt: bytes | None = None) -> Export:
+    """The events matching ``filters``, one row per event in ``EVENT_COLUMNS`` order."""
+    queryset = events_queryset(filters)
 
     def rows() -> Iterator[tuple]:
         names = Pseudonymizer(salt)
@@ -386,6 +398,12 @@ def _jsonl(columns: Sequence[Column], batches: Iterable[list[tuple]]) -> Iterato
         yield ("\n".join(lines) + "\n").encode()
 
 
+def _statement_lines(batches: Iterable[list[dict]]) -> Iterator[bytes]:
+    for batch in batches:
+        yield ("\n".join(json.dumps(statement, ensure_ascii=False, separators=(",", ":")) for statement in batch)
+               + "\n").encode()
+
+
 def _csv(columns: Sequence[Column], batches: Iterable[list[tuple]]) -> Iterator[bytes]:
     convert: list[Callable[[Any], Any]] = [
         {"timestamp": _iso, "json": _json_text}.get(c.kind, lambda value: value) for c in columns]
@@ -462,8 +480,15 @@ def _parquet(columns: Sequence[Column], batches: Iterable[list[tuple]], kind: st
 
 
 def render(export: Export, fmt: str, *, on_rows: Callable[[int], Any] | None = None) -> Iterator[bytes]:
-    """The export as a stream of bytes chunks in format ``fmt``; ``on_rows(n)`` after each n rows."""
+    """The export as a stream of bytes chunks in format ``fmt``; ``on_rows(n)`` after each n rows.
+
+    ``xapi`` renders a statements export (``xapi.statements_export``), and only that; raises ``ExportError``
+    for any other pairing.
+    """
     fmt = parse_format(fmt)
+    if (fmt == "xapi") != (export.kind == "statements"):
+        raise ExportError({"format": "xapi is the format of the event export's statements (xapi.statements_export)"
+                           if fmt == "xapi" else f"statements are written as xapi, not {fmt}"})
 
     def batches() -> Iterator[list[tuple]]:
         for batch in _batches(export.rows(), CHUNK_SIZE):
@@ -471,6 +496,8 @@ def render(export: Export, fmt: str, *, on_rows: Callable[[int], Any] | None = N
             if on_rows:
                 on_rows(len(batch))
 
+    if fmt == "xapi":
+        return _statement_lines(batches())
     if fmt == "jsonl":
         return _jsonl(export.columns, batches())
     if fmt == "csv":
@@ -507,8 +534,9 @@ def write(export: Export, fmt: str, path: str, *, on_rows: Callable[[int], Any] 
 
 
 def filename(export: Export, fmt: str, filters: ExportFilters) -> str:
-    """A download name that says what the file holds, e.g. ``learning-events_2026-01-01_2026-01-31.csv``."""
+    """A download name that says what the file holds, e.g. ``learning-events_2026-01-01_2026-01-31.csv``
+    (statements: ``learning-statements_....jsonl``)."""
     parts = [f"learning-{export.kind}"]
     if filters.since or filters.until:
         parts.append(f"{filters.since or 'start'}_{filters.until or 'end'}")
-    return "_".join(parts) + f".{fmt}"
+    return "_".join(parts) + (".jsonl" if fmt == "xapi" else f".{fmt}")

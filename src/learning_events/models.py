@@ -308,3 +308,46 @@ class MemoryCalibration(models.Model):
 
     def __str__(self) -> str:
         return f"slope {self.slope:.3f}, intercept {self.intercept:.3f} ({self.fitted_at:%Y-%m-%d %H:%M})"
+class XapiCursor(models.Model):
+    """How far forwarding to one LRS endpoint got: every event up to ``position`` (an event's ``id``) is
+    delivered or dead-lettered. Kept in the database so that it survives restarts (docs/xapi.md)."""
+
+    endpoint = models.CharField(max_length=500, unique=True, help_text="The LRS's xAPI base URL.")
+    position = models.BigIntegerField(default=0, help_text="Events with an id up to this one are handled.")
+    delivered = models.PositiveBigIntegerField(default=0, help_text="Statements the LRS accepted (or already had).")
+    dead_lettered = models.PositiveBigIntegerField(default=0, help_text="Statements the LRS refused (400).")
+    consecutive_failures = models.PositiveIntegerField(
+        default=0, help_text="Runs in a row that could not reach the LRS (5xx, timeout, refused); 0 after a success.")
+    failures = models.PositiveBigIntegerField(default=0, help_text="Failed runs since the cursor was created.")
+    last_error = models.TextField(blank=True, default="")
+    last_attempt_at = models.DateTimeField(null=True, blank=True)
+    last_success_at = models.DateTimeField(null=True, blank=True)
+    next_attempt_at = models.DateTimeField(null=True, blank=True, help_text="Backoff: no run before this instant.")
+    leased_until = models.DateTimeField(null=True, blank=True, help_text="A run holds the cursor until then.")
+
+    def __str__(self) -> str:
+        return f"xAPI cursor of {self.endpoint} at event {self.position}"
+
+
+class XapiDeadLetter(models.Model):
+    """A statement the LRS refused (a 4xx other than 409 for that statement alone): kept with the LRS's answer,
+    retried from the admin. Points at its event by ``event_id``, which survives partitions and purges."""
+
+    endpoint = models.CharField(max_length=500)
+    event_id = models.UUIDField(help_text="The refused event (and statement) id.")
+    event_pk = models.BigIntegerField(help_text="The event's row id, the forwarding cursor's key.")
+    statement = models.JSONField(help_text="The statement as it was sent.")
+    status_code = models.PositiveSmallIntegerField(help_text="The LRS's HTTP status.")
+    response = models.TextField(blank=True, default="", help_text="The LRS's answer (its first 10,000 characters).")
+    attempts = models.PositiveIntegerField(default=1)
+    created_at = models.DateTimeField(default=timezone.now)
+    last_attempt_at = models.DateTimeField(default=timezone.now)
+    delivered_at = models.DateTimeField(null=True, blank=True, help_text="When a retry got it accepted.")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["endpoint", "event_id"], name="le_xapi_dead_letter_unique")]
+        indexes = [models.Index(fields=["delivered_at", "created_at"], name="le_xapi_letter_pending_idx")]
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"statement {self.event_id} refused with {self.status_code}"

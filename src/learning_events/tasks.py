@@ -2,8 +2,9 @@
 
 The host schedules them (``CELERY_BEAT_SCHEDULE``): ``rollup_dirty_days_task`` every
 ``LEARNING_EVENTS_ROLLUP_INTERVAL_SECONDS``, ``rollup_previous_local_day_task`` nightly,
-``maintain_partitions_task`` hourly, ``update_memory_task`` every rollup interval and ``refit_memory_task``
-nightly (docs/memory.md). Without a broker the host runs the same schedule in-process.
+``maintain_partitions_task`` hourly, ``update_memory_task`` every rollup interval, ``refit_memory_task``
+nightly (docs/memory.md), and ``forward_xapi_task`` every ``LEARNING_EVENTS_XAPI_INTERVAL_SECONDS`` when
+``LEARNING_EVENTS_XAPI_ENDPOINT`` is set. Without a broker the host runs the same schedule in-process.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from datetime import date
 from celery import shared_task
 from django.db import DatabaseError
 
-from . import aggregation, memory, partitions
+from . import aggregation, forwarding, memory, partitions
 
 # A rollup that fails on the database (a deadlock, a lost connection) is retried: each is idempotent.
 _RETRY = {"autoretry_for": (DatabaseError,), "retry_backoff": True, "max_retries": 5, "acks_late": True,
@@ -54,3 +55,10 @@ def update_memory_task() -> None:
 def refit_memory_task() -> None:
     """Nightly: refit the learners' memory parameters and the calibration from every review."""
     memory.refit_memory()
+@shared_task(name="learning_events.forward_xapi", **_RETRY)
+def forward_xapi_task() -> None:
+    """Send the events stored since the last run to the LRS (nothing when no endpoint is set).
+
+    LRS failures are not task failures: the cursor stays, the failure is recorded, the next runs back off.
+    """
+    forwarding.forward_xapi()

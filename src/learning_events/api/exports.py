@@ -3,6 +3,7 @@
 ``GET /api/v1/exports/events/?format=jsonl&since=2026-01-01&until=2026-01-31&classroom=3&types=word_correct``
 ``GET /api/v1/exports/traces/?format=parquet&since=...&until=...&classroom=...``
 
+``format=xapi`` (events only) streams xAPI statements, one JSON object a line (docs/xapi.md).
 The body is the same file ``export_events`` / ``export_traces`` write, streamed as it is produced (Parquet
 too, row group by row group). Every argument is checked before the first byte leaves: a bad one is a 400
 naming it; errors are JSON whatever ``format`` asks for.
@@ -21,7 +22,7 @@ from rest_framework.permissions import BasePermission
 from rest_framework.renderers import JSONRenderer
 from rest_framework.views import APIView
 
-from learning_events import exports
+from learning_events import exports, xapi
 from learning_events.replica import reads_from_replica
 
 from .throttles import EXPORTS_SCOPE, ScopedUserRateThrottle
@@ -48,10 +49,16 @@ class FormatIsAFileFormat(BaseContentNegotiation):
 
 
 _DETAIL = inline_serializer("ExportErrorDetail", {"detail": serializers.CharField()})
-_FILE = "The export file, as format asks: JSON Lines (a record a line), CSV (a header row) or Parquet."
+_FILE = ("The export file, as format asks: JSON Lines (a record a line), CSV (a header row), Parquet, or (events "
+         "only) xAPI statements as JSON Lines.")
 _DATE_HELP = "ISO date YYYY-MM-DD, inclusive: whole UTC days of occurred_at."
+
+
+def _format(formats: tuple[str, ...], description: str) -> OpenApiParameter:
+    return OpenApiParameter("format", str, enum=list(formats), default="jsonl", description=description)
+
+
 _PARAMETERS = [
-    OpenApiParameter("format", str, enum=list(exports.FORMATS), default="jsonl", description="File format."),
     OpenApiParameter("since", OpenApiTypes.DATE, description=f"First day. {_DATE_HELP}"),
     OpenApiParameter("until", OpenApiTypes.DATE, description=f"Last day. {_DATE_HELP}"),
     OpenApiParameter("classroom", int, description="Only rows inside this classroom (its id)."),
@@ -76,6 +83,7 @@ class ExportDownloadView(APIView):
     renderer_classes = [JSONRenderer]
     content_negotiation_class = FormatIsAFileFormat
     accepts_types = True
+    formats = exports.FORMATS
     export_of = staticmethod(exports.events_export)
 
     @method_decorator(reads_from_replica)
@@ -85,7 +93,7 @@ class ExportDownloadView(APIView):
             raise ValidationError({"types": ["traces are graded word attempts; types does not apply"]})
         errors: dict[str, str] = {}
         try:
-            fmt = exports.parse_format(query.get("format") or "jsonl")
+            fmt = exports.parse_format(query.get("format") or "jsonl", self.formats)
         except exports.ExportError as exc:
             errors.update(exc.errors)
         try:
@@ -93,9 +101,13 @@ class ExportDownloadView(APIView):
                                             classroom=query.get("classroom"), types=query.get("types"))
         except exports.ExportError as exc:
             errors.update(exc.errors)
+        if not errors:
+            try:
+                export = xapi.statements_export(filters) if fmt == "xapi" else self.export_of(filters)
+            except exports.ExportError as exc:
+                errors.update(exc.errors)
         if errors:
             raise ValidationError({name: [message] for name, message in errors.items()})
-        export = self.export_of(filters)
         response = StreamingHttpResponse(exports.render(export, fmt), content_type=exports.MEDIA_TYPES[fmt])
         response["Content-Disposition"] = f'attachment; filename="{exports.filename(export, fmt, filters)}"'
         response["Cache-Control"] = "no-store"
@@ -108,9 +120,13 @@ class EventsExportView(ExportDownloadView):
     @extend_schema(
         operation_id="exports_events",
         summary="Download learning events (staff)",
-        description="Pseudonymous events ordered by (occurred_at, id); columns in docs/exports.md.",
-        parameters=[*_PARAMETERS, OpenApiParameter(
-            "types", str, description="Only these event types, comma-separated, e.g. word_correct,word_incorrect.")],
+        description=("Pseudonymous events ordered by (occurred_at, id); columns in docs/exports.md. format=xapi: "
+                     "one xAPI statement a line (docs/xapi.md); 400 while LEARNING_EVENTS_XAPI_HOME_PAGE is unset."),
+        parameters=[
+            _format(exports.FORMATS, "File format; xapi: xAPI statements, one a line."), *_PARAMETERS,
+            OpenApiParameter("types", str,
+                             description="Only these event types, comma-separated, e.g. word_correct,word_incorrect."),
+        ],
         responses=_RESPONSES,
     )
     def get(self, request):
@@ -121,6 +137,7 @@ class TracesExportView(ExportDownloadView):
     """Download the learning traces: one row per graded word attempt (staff only)."""
 
     accepts_types = False
+    formats = exports.TABLE_FORMATS
     export_of = staticmethod(exports.traces_export)
 
     @extend_schema(
@@ -128,7 +145,7 @@ class TracesExportView(ExportDownloadView):
         summary="Download learning traces (staff)",
         description=("One row per graded word attempt with history features computed over the learner's "
                      "whole history; since/until/classroom choose the rows only. Columns in docs/exports.md."),
-        parameters=_PARAMETERS,
+        parameters=[_format(exports.TABLE_FORMATS, "File format."), *_PARAMETERS],
         responses=_RESPONSES,
     )
     def get(self, request):

@@ -17,4 +17,5 @@ class Command(ExportEventsCommand):
     )
     nouns = ("attempt", "attempts")
     filters_types = False  # traces are word attempts by definition: a type filter would only mislead
+    formats = exports.TABLE_FORMATS  # a trace row is no statement: xAPI carries the events themselves
     export_of = staticmethod(exports.traces_export)
