@@ -160,6 +160,8 @@ class Settings:
     @property
     def REPLICA_PIN_SECONDS(self) -> int:
         return int(self._get("REPLICA_PIN_SECONDS"))
+
+    @property
     def XAPI_HOME_PAGE(self) -> str | None:
         return self._get("XAPI_HOME_PAGE") or None
 
