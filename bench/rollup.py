@@ -142,7 +142,7 @@ def timed(leg) -> float:
     from learning_events import models
 
     rollups = (models.LearnerDailyStats, models.LearnerClassroomDailyStats, models.ClassroomDailyStats,
-               models.LearnerWordDailyStats, models.ClassroomWordDailyStats)
+               models.LearnerWordDailyStats, models.LearnerClassroomWordDailyStats, models.ClassroomWordDailyStats)
     with connection.cursor() as cursor:
         cursor.execute("TRUNCATE " + ", ".join(model._meta.db_table for model in rollups))
         cursor.execute("CHECKPOINT")
