@@ -20,17 +20,19 @@ AT = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)
     (tasks.rollup_day_task, "learning_events.rollup_day"),
     (tasks.rollup_previous_local_day_task, "learning_events.rollup_previous_local_day"),
     (tasks.maintain_partitions_task, "learning_events.maintain_partitions"),
-    (tasks.rollup_classroom_days_task, "learning_events.rollup_classroom_days"),
 ])
 def test_tasks_are_named_acked_late_and_retried_on_database_errors(task, name):
     assert (task.name, task.acks_late, task.autoretry_for, task.max_retries, task.ignore_result) == (
         name, True, (DatabaseError,), 5, True)
 
 
-def test_a_learner_shard_keeps_its_result_for_its_chord():
-    task = tasks.rollup_learner_shard_task
+@pytest.mark.parametrize(("task", "name"), [
+    (tasks.rollup_learner_shard_task, "learning_events.rollup_learner_shard"),
+    (tasks.rollup_classroom_days_task, "learning_events.rollup_classroom_days"),
+])
+def test_the_steps_of_a_fan_out_keep_their_results_for_the_chord(task, name):
     assert (task.name, task.acks_late, task.autoretry_for, task.max_retries, task.ignore_result) == (
-        "learning_events.rollup_learner_shard", True, (DatabaseError,), 5, False)
+        name, True, (DatabaseError,), 5, False)
 
 
 def test_the_dirty_days_task_rolls_up_the_dirty_days(user):

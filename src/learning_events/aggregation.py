@@ -661,7 +661,7 @@ def shard_learners(pairs: Iterable[tuple[int, date]], size: int) -> list[list[tu
 
 def plan_previous_local_day(*, shard_size: int, now: datetime | None = None) -> FanOut:
     """``rollup_previous_local_day`` planned for fanning out (``FanOut``)."""
-    return _plan(_previous_local_days(now or timezone.now()), shard_size=shard_size)
+    return plan_learner_days(_previous_local_days(now or timezone.now()), shard_size=shard_size)
 
 
 def plan_dirty_days(*, shard_size: int, now: datetime | None = None) -> FanOut:
@@ -676,11 +676,12 @@ def plan_dirty_days(*, shard_size: int, now: datetime | None = None) -> FanOut:
             .filter(Q(taken_until__isnull=True) | Q(taken_until__lte=now), marked_at__lte=now)
             .order_by("marked_at", "id").values_list("id", "user_id", "date", "marked_at"))
         DirtyDay.objects.filter(id__in=[pk for pk, _, _, _ in marks]).update(taken_until=now + FAN_OUT_LEASE)
-    return _plan({(user_id, day) for _, user_id, day, _ in marks}, shard_size=shard_size,
+    return plan_learner_days({(user_id, day) for _, user_id, day, _ in marks}, shard_size=shard_size,
                  dirty=[(pk, marked_at) for pk, _, _, marked_at in marks])
 
 
-def _plan(pairs: set[tuple[int, date]], *, shard_size: int, dirty: list[tuple[int, datetime]] = ()) -> FanOut:
+def plan_learner_days(pairs: Iterable[tuple[int, date]], *, shard_size: int,
+                      dirty: Iterable[tuple[int, datetime]] = ()) -> FanOut:
     """The ``FanOut`` of ``pairs``: with their classmates (a classroom-day sums all its learners) and the
     classroom-days they were active in, looked up once, without any lock (reads only)."""
     pairs = _recomputable(pairs)

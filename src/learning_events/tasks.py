@@ -18,6 +18,7 @@ from datetime import date, datetime
 from typing import Any
 
 from celery import chord, shared_task
+from celery.result import AsyncResult
 from django.db import DatabaseError
 
 from . import aggregation, partitions
@@ -26,8 +27,9 @@ from .conf import app_settings
 # A rollup that fails on the database (a deadlock, a lost connection) is retried: each is idempotent.
 _RETRY = {"autoretry_for": (DatabaseError,), "retry_backoff": True, "max_retries": 5, "acks_late": True,
           "ignore_result": True}
-# A shard's result is what its chord counts to know when every shard is stored.
-_SHARD = {**_RETRY, "ignore_result": False}
+# The steps of a fan-out keep their results: a chord counts its shards' to know when all are stored, and a
+# caller (bench/rollup.py) may wait for its last step's.
+_CHORD = {**_RETRY, "ignore_result": False}
 
 
 @shared_task(name="learning_events.rollup_dirty_days", bind=True, **_RETRY)
@@ -36,7 +38,7 @@ def rollup_dirty_days_task(self) -> None:
     _fan_out(self, aggregation.plan_dirty_days(shard_size=app_settings.ROLLUP_SHARD_SIZE))
 
 
-@shared_task(name="learning_events.rollup_learner_shard", **_SHARD)
+@shared_task(name="learning_events.rollup_learner_shard", **_CHORD)
 def rollup_learner_shard_task(pairs: list[list[Any]]) -> int:
     """Roll up the learner rows of ``pairs`` ([user id, ISO day]): one shard of a fan-out. Returns how many
     learner-days."""
@@ -44,7 +46,7 @@ def rollup_learner_shard_task(pairs: list[list[Any]]) -> int:
         (user_id, date.fromisoformat(day)) for user_id, day in pairs).learner_days
 
 
-@shared_task(name="learning_events.rollup_classroom_days", **_RETRY)
+@shared_task(name="learning_events.rollup_classroom_days", **_CHORD)
 def rollup_classroom_days_task(shard_results: list[int], classroom_days: list[list[Any]],
                                dirty: list[list[Any]]) -> None:
     """The fan-out's last step: the classroom rows of ``classroom_days`` ([classroom id, ISO day]) from the
@@ -56,17 +58,21 @@ def rollup_classroom_days_task(shard_results: list[int], classroom_days: list[li
 
 
 def _fan_out(task: Any, plan: aggregation.FanOut) -> None:
-    """Send ``plan`` as a chord: its shards, then its classroom rows, on the queue ``task`` came from."""
-    queue = (task.request.delivery_info or {}).get("routing_key")
+    """Send ``plan`` on the queue ``task`` came from."""
+    fan_out(plan, queue=(task.request.delivery_info or {}).get("routing_key"))
+
+
+def fan_out(plan: aggregation.FanOut, *, queue: str | None = None) -> AsyncResult:
+    """Send ``plan`` as a chord, on ``queue`` (None: the default one): its learner shards, then its
+    classroom rows and marks. Returns the classroom task's result (a chord's: needs a result backend)."""
     options = {"queue": queue} if queue else {}
     finish = rollup_classroom_days_task.s(
         [[room, day.isoformat()] for room, day in plan.classroom_days],
         [[pk, marked_at.isoformat()] for pk, marked_at in plan.dirty]).set(**options)
     if not plan.shards:  # nothing recomputable (purged days): only marks to clear
-        finish.apply_async(args=([],))
-        return
-    chord([rollup_learner_shard_task.s([[user_id, day.isoformat()] for user_id, day in shard]).set(**options)
-           for shard in plan.shards], finish).apply_async()
+        return finish.apply_async(args=([],))
+    return chord([rollup_learner_shard_task.s([[user_id, day.isoformat()] for user_id, day in shard]).set(**options)
+                  for shard in plan.shards], finish).apply_async()
 
 
 @shared_task(name="learning_events.rollup_day", **_RETRY)
