@@ -677,7 +677,7 @@ def plan_dirty_days(*, shard_size: int, now: datetime | None = None) -> FanOut:
             .order_by("marked_at", "id").values_list("id", "user_id", "date", "marked_at"))
         DirtyDay.objects.filter(id__in=[pk for pk, _, _, _ in marks]).update(taken_until=now + FAN_OUT_LEASE)
     return plan_learner_days({(user_id, day) for _, user_id, day, _ in marks}, shard_size=shard_size,
-                 dirty=[(pk, marked_at) for pk, _, _, marked_at in marks])
+                             dirty=[(pk, marked_at) for pk, _, _, marked_at in marks])
 
 
 def plan_learner_days(pairs: Iterable[tuple[int, date]], *, shard_size: int,
