@@ -4,11 +4,13 @@ The real-worker runs (two Celery workers on Redis, one of them killed mid-shard)
 school/background/tests/test_fan_out.py.
 """
 
+import threading
+import time
 import uuid
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
-from django.db import OperationalError
+from django.db import OperationalError, connection, transaction
 from django.utils import timezone
 
 from learning_events import aggregation, tasks
@@ -165,3 +167,51 @@ def test_classroom_rows_are_the_sums_of_their_learners_stored_rows(make_user):
 
     assert (summary.classroom_days, stored()) == (len(classroom_days), expected)
     assert expected == recompute([u.pk for u in learners], DAYS)
+
+
+def _waiting_for_advisory_locks() -> int:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT COUNT(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted "
+                       "AND database = (SELECT oid FROM pg_database WHERE datname = current_database())")
+        return cursor.fetchone()[0]
+
+
+def _in_thread(work) -> tuple[threading.Thread, list]:
+    errors: list = []
+
+    def run():
+        try:
+            work()
+        except Exception as exc:  # kept for the test: an exception in a thread would vanish
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    return thread, errors
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_shard_waits_only_for_a_writer_of_its_own_stripes(make_user):
+    if connection.vendor != "postgresql":
+        pytest.skip("the rollup locks are PostgreSQL advisory locks; SQLite serialises writers itself")
+    ann, bob = make_user(), make_user()  # ids below 1024: a stripe each
+    log(event(ann, "word_correct", NOON, word_id=1), event(bob, "word_correct", NOON, word_id=2))
+    with transaction.atomic():
+        aggregation.hold_rollup_lock(learners=[ann.pk])  # as a shard of ann's stripe does, until the commit
+        other_stripe, other_errors = _in_thread(lambda: aggregation.rollup_learner_shard([(bob.pk, DAY)]))
+        other_stripe.join(60)
+        same_stripe, same_errors = _in_thread(lambda: aggregation.rollup_learner_shard([(ann.pk, DAY)]))
+        whole, whole_errors = _in_thread(lambda: aggregation.rollup_day(DAY, [bob.pk]))
+        deadline = time.monotonic() + 60
+        while _waiting_for_advisory_locks() < 2 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        waiting = _waiting_for_advisory_locks()
+        stored_meanwhile = sorted(LearnerDailyStats.objects.values_list("user_id", flat=True))
+    same_stripe.join(60)
+    whole.join(60)
+
+    assert (other_stripe.is_alive(), waiting, stored_meanwhile) == (False, 2, [bob.pk])
+    assert other_errors == same_errors == whole_errors == []
+    assert stored() == recompute([ann.pk, bob.pk], [DAY])
