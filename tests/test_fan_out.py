@@ -132,6 +132,17 @@ def test_a_failing_shard_is_retried_alone(make_user, settings, monkeypatch):
     assert not DirtyDay.objects.exists()
 
 
+def test_with_nothing_dirty_the_periodic_run_sends_nothing(user, monkeypatch):
+    sent = []
+    monkeypatch.setattr(tasks.rollup_classroom_days_task, "apply_async", lambda *a, **kw: sent.append(a))
+    monkeypatch.setattr(tasks.rollup_learner_shard_task, "apply_async", lambda *a, **kw: sent.append(a))
+    tasks.rollup_dirty_days_task.delay()
+    log(event(user, "word_correct", NOON, word_id=1))
+    DirtyDay.objects.all().delete()
+    tasks.rollup_dirty_days_task.delay()
+    assert sent == []
+
+
 def test_a_day_marked_again_during_a_fan_out_stays_dirty_and_is_released(user, room):
     log(event(user, "word_correct", NOON, room, word_id=1))
     plan = aggregation.plan_dirty_days(shard_size=10)

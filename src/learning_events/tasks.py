@@ -62,9 +62,12 @@ def _fan_out(task: Any, plan: aggregation.FanOut) -> None:
     fan_out(plan, queue=(task.request.delivery_info or {}).get("routing_key"))
 
 
-def fan_out(plan: aggregation.FanOut, *, queue: str | None = None) -> AsyncResult:
+def fan_out(plan: aggregation.FanOut, *, queue: str | None = None) -> AsyncResult | None:
     """Send ``plan`` as a chord, on ``queue`` (None: the default one): its learner shards, then its
-    classroom rows and marks. Returns the classroom task's result (a chord's: needs a result backend)."""
+    classroom rows and marks. Returns the classroom task's result (a chord's: needs a result backend);
+    None when the plan holds nothing to do."""
+    if not plan.shards and not plan.dirty:
+        return None  # nothing to roll up (the periodic run's common case between lessons)
     options = {"queue": queue} if queue else {}
     finish = rollup_classroom_days_task.s(
         [[room, day.isoformat()] for room, day in plan.classroom_days],
