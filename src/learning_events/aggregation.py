@@ -471,6 +471,20 @@ class _Dialect:
                     f"LATERAL (SELECT ctid FROM {table} x WHERE x.user_id = w.user_id AND x.date = w.day OFFSET 0) r))")
         return f"DELETE FROM {table} WHERE (user_id, date) IN (SELECT user_id, day FROM le_rollup_stored)"
 
+    def delete_learner_room_words(self, table: str, learner_room: str) -> str:
+        """Delete the learner-classroom-word rows (``table``, keyed by classroom, day, learner, word) of the
+        recomputed learner-days rolled up before, found through their learner-classroom rows
+        (``learner_room``, which lists each learner-day's classrooms): one probe of the key per
+        learner-classroom-day (on PostgreSQL forced, as in ``delete_learner_days``). Runs before those
+        learner-classroom rows are deleted."""
+        rooms = (f"le_rollup_stored w JOIN {learner_room} lr ON lr.user_id = w.user_id AND lr.date = w.day")
+        if self.postgres:
+            return (f"DELETE FROM {table} WHERE ctid = ANY(ARRAY(SELECT r.ctid FROM {rooms} CROSS JOIN LATERAL "
+                    f"(SELECT ctid FROM {table} x WHERE x.classroom_id = lr.classroom_id AND x.date = lr.date "
+                    f"AND x.user_id = lr.user_id OFFSET 0) r))")
+        return (f"DELETE FROM {table} WHERE (classroom_id, date, user_id) IN "
+                f"(SELECT lr.classroom_id, lr.date, lr.user_id FROM {rooms})")
+
     @property
     def fence(self) -> str:
         """Ends a subquery so that its columns are computed once, where the events are scanned: PostgreSQL
@@ -794,7 +808,9 @@ def _write_rollups(cursor: Any, dialect: _Dialect, statements: Iterable[str]) ->
     tables = _tables(dialect.connection)
     stamp = timezone.now()
     deletions = {f"delete_{key}": dialect.delete_learner_days(tables[key])
-                 for key in ("learner_word", "learner", "learner_room", "learner_room_word")}
+                 for key in ("learner_word", "learner", "learner_room")}
+    deletions["delete_learner_room_word"] = dialect.delete_learner_room_words(tables["learner_room_word"],
+                                                                              tables["learner_room"])
     for statement in statements:
         statement = statement.format(**tables, **deletions)
         cursor.execute(statement, [stamp] if "%s" in statement else None)  # the updated_at placeholder

@@ -27,7 +27,7 @@ class Migration(migrations.Migration):
         migrations.CreateModel(
             name='LearnerClassroomWordDailyStats',
             fields=[
-                ('pk', models.CompositePrimaryKey('user', 'date', 'classroom', 'word_id', blank=True, editable=False, primary_key=True, serialize=False)),
+                ('pk', models.CompositePrimaryKey('classroom', 'date', 'user', 'word_id', blank=True, editable=False, primary_key=True, serialize=False)),
                 ('date', models.DateField()),
                 ('word_id', models.BigIntegerField()),
                 ('attempts', models.PositiveIntegerField(default=0)),
@@ -37,7 +37,6 @@ class Migration(migrations.Migration):
             ],
             options={
                 'verbose_name_plural': 'learner classroom word daily stats',
-                'indexes': [models.Index(fields=['classroom', 'date'], name='le_learner_room_word_room_idx')],
             },
         ),
     ]
