@@ -339,7 +339,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3, help="rounds: each leg runs once per round")
     parser.add_argument("--workers", default="1,2,4", help="worker processes of each fan-out run, the first the base")
     parser.add_argument("--shard-size", type=int, default=1250,
-                        help="learners per shard of the fan-out (10,000 learners: 8 shards)")
+                        help="learners per shard of the fan-out (10,000 learners: 9 shards of whole stripes)")
     parser.add_argument("--fan-out-only", action="store_true", help="only the fan-out leg (after one rollup_day)")
     args = parser.parse_args()
     args.workers = [int(n) for n in args.workers.split(",")]
