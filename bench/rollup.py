@@ -9,6 +9,14 @@
    bulk upsert of their word rows: the raw SQL's output (its ``last_correct`` is not even computed, which
    only flatters it). Timed on a sample of learners and extrapolated to all of them; the figure says so.
 
+4. ``fan-out``: the same day's rollup fanned out over 1, 2 and 4 Celery worker processes (``--workers``):
+   planned (its learners and classrooms looked up), sent as a chord of learner shards of ``--shard-size``
+   learners and the classroom rows, timed from the plan to the chord's result. Each run's stored rows
+   (every rollup table, ``updated_at`` left out) must have the same checksum as ``rollup_day``'s, or the
+   bench fails; the wall times print with their ratio to the 1-worker run of the same bench run. Needs a
+   Redis broker (``CELERY_BROKER_URL``, default ``redis://127.0.0.1:6379/14``); the workers are started
+   and stopped by the bench, on a queue of their own.
+
 Every leg starts from empty rollup tables (truncated, then a CHECKPOINT, untimed) and is timed in its own
 transaction, commit included. The three legs take turns, ``--repeat`` rounds; each leg's best and median
 print, and the ratios of the bests (and of the medians).
@@ -21,6 +29,7 @@ exam question: 100 events each, all inside their local day. Generated in Postgre
 Run (see bench/README.md)::
 
     make bench-rollup                # or: .venv/bin/python bench/rollup.py [--learners 10000] [--sample 200]
+    .venv/bin/python bench/rollup.py --fan-out-only [--workers 1,2,4] [--shard-size 1250]
 
 ``DATABASE_URL`` (default ``postgres://postgres@127.0.0.1:5432/learning_events_bench_rollup``) is created
 if missing and migrated; its events are replaced when their number or the day differs.
@@ -30,9 +39,12 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import statistics
+import subprocess
 import sys
 import time
+import uuid
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -137,15 +149,9 @@ def generate(learners: int) -> None:
 
 def timed(leg) -> float:
     """Seconds ``leg()`` takes in its own transaction, commit included, from empty rollup tables."""
-    from django.db import connection, transaction
+    from django.db import transaction
 
-    from learning_events import models
-
-    rollups = (models.LearnerDailyStats, models.LearnerClassroomDailyStats, models.ClassroomDailyStats,
-               models.LearnerWordDailyStats, models.ClassroomWordDailyStats)
-    with connection.cursor() as cursor:
-        cursor.execute("TRUNCATE " + ", ".join(model._meta.db_table for model in rollups))
-        cursor.execute("CHECKPOINT")
+    truncate_rollups()
     started = time.perf_counter()
     with transaction.atomic():
         leg()
@@ -229,13 +235,116 @@ def per_learner(user_ids: list[int]) -> None:
             update_fields=["attempts", "correct", "first_seen", "last_seen", "last_correct"])
 
 
+def rollup_checksum() -> str:
+    """An md5 of every stored rollup row (``updated_at`` left out), table by table, rows in a fixed order."""
+    from django.db import connection
+
+    from learning_events import models
+
+    digests = []
+    with connection.cursor() as cursor:
+        for model in rollup_models(models):
+            columns = ", ".join(f.column for f in model._meta.concrete_fields if f.column not in ("id", "updated_at"))
+            cursor.execute(f"SELECT md5(COALESCE(string_agg(r::text, '|' ORDER BY r::text), '')) "
+                           f"FROM (SELECT {columns} FROM {model._meta.db_table}) AS r")
+            digests.append(cursor.fetchone()[0])
+    return ":".join(digest[:8] for digest in digests)
+
+
+def rollup_models(models) -> tuple:
+    return (models.LearnerDailyStats, models.LearnerClassroomDailyStats, models.ClassroomDailyStats,
+            models.LearnerWordDailyStats, models.LearnerClassroomWordDailyStats, models.ClassroomWordDailyStats)
+
+
+def truncate_rollups() -> None:
+    from django.db import connection
+
+    from learning_events import models
+
+    with connection.cursor() as cursor:
+        cursor.execute("TRUNCATE " + ", ".join(model._meta.db_table for model in rollup_models(models)))
+        cursor.execute("CHECKPOINT")
+
+
+def start_workers(count: int, queue: str) -> list[subprocess.Popen]:
+    """``count`` Celery worker processes (one task at a time each) on ``queue``, answering a ping."""
+    from school.config.celery import app
+
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), str(ROOT / "src")]), "DATABASE_CONN_MAX_AGE": "0"}
+    workers = [subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "school.config", "worker", "--pool", "solo", "--queues", queue,
+         "--hostname", f"bench{n}-{queue}@%h", "--without-gossip", "--without-mingle", "--loglevel", "WARNING"],
+        cwd=ROOT, env=env, stdout=subprocess.DEVNULL) for n in range(count)]
+    deadline = time.monotonic() + 120
+    while len(app.control.ping(timeout=0.5, destination=[f"bench{n}-{queue}@{os.uname().nodename}"
+                                                          for n in range(count)])) < count:
+        if time.monotonic() > deadline:
+            stop_workers(workers)
+            sys.exit(f"{count} workers did not answer within 120 s")
+    return workers
+
+
+def stop_workers(workers: list[subprocess.Popen]) -> None:
+    for worker in workers:
+        worker.send_signal(signal.SIGTERM)
+    for worker in workers:
+        worker.wait(60)
+
+
+def fan_out_day(learners: int, shard_size: int, queue: str) -> int:
+    """Roll up DAY for every learner, fanned out on ``queue``, waiting for the last step; returns the shards."""
+    from learning_events import aggregation, tasks
+
+    plan = aggregation.plan_learner_days({(user_id, DAY) for user_id in range(1, learners + 1)},
+                                         shard_size=shard_size)
+    tasks.fan_out(plan, queue=queue).get(timeout=3600)
+    return len(plan.shards)
+
+
+def fan_out_runs(args, reference: str) -> None:
+    """The fan-out leg: each worker count in turn, ``--repeat`` rounds, every run's rows checked."""
+    from django.db import connection
+
+    runs: dict[int, list[float]] = {count: [] for count in args.workers}
+    shards = 0
+    for _ in range(args.repeat):
+        for count in args.workers:
+            queue = f"bench-rollup-{uuid.uuid4().hex[:8]}"
+            workers = start_workers(count, queue)
+            try:
+                truncate_rollups()
+                connection.close()  # the workers' sessions only, while they roll up
+                started = time.perf_counter()
+                shards = fan_out_day(args.learners, args.shard_size, queue)
+                runs[count].append(time.perf_counter() - started)
+            finally:
+                stop_workers(workers)
+            checksum = rollup_checksum()
+            if checksum != reference:
+                sys.exit(f"fan-out over {count} workers stored other rows: {checksum} != rollup_day's {reference}")
+    one = min(runs[args.workers[0]])
+    print(f"\nfan-out of the day: {shards} shards of <= {args.shard_size:,} learners, a chord on Redis; "
+          f"every run's rows checksum {reference} (= rollup_day's)")
+    for count, times in runs.items():
+        print(f"  {count} worker{'s' if count > 1 else ' '}   best {min(times):7.2f} s   median "
+              f"{statistics.median(times):7.2f} s   {args.workers[0]} worker / {count} = {one / min(times):4.2f}x "
+              f"(medians {statistics.median(runs[args.workers[0]]) / statistics.median(times):4.2f}x)")
+    print(f"  ({os.cpu_count()} CPUs on this machine, PostgreSQL on the same ones)")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--learners", type=int, default=10_000)
     parser.add_argument("--sample", type=int, default=200, help="learners timed for the per-learner leg")
     parser.add_argument("--repeat", type=int, default=3, help="rounds: each leg runs once per round")
+    parser.add_argument("--workers", default="1,2,4", help="worker processes of each fan-out run, the first the base")
+    parser.add_argument("--shard-size", type=int, default=1250,
+                        help="learners per shard of the fan-out (10,000 learners: 9 shards of whole stripes)")
+    parser.add_argument("--fan-out-only", action="store_true", help="only the fan-out leg (after one rollup_day)")
     args = parser.parse_args()
+    args.workers = [int(n) for n in args.workers.split(",")]
     url = os.environ.get("DATABASE_URL") or DEFAULT_URL
+    os.environ.setdefault("CELERY_BROKER_URL", "redis://127.0.0.1:6379/14")
     ensure_postgres_database(url)
     setup_django(url)
     generate(args.learners)
@@ -252,6 +361,11 @@ def main() -> None:
         summary["result"] = rollup_day(DAY)
         summary["rows"] = LearnerDailyStats.objects.count()
 
+    if args.fan_out_only:
+        print(f"\nPostgreSQL {connection.pg_version // 10000}, {events:,} events, {args.learners:,} learners, day {DAY}")
+        print(f"rollup_day        {timed(roll):7.2f} s (one run, for the reference rows)")
+        fan_out_runs(args, rollup_checksum())
+        return
     step = max(1, args.learners // args.sample)
     sample = list(range(1, args.learners + 1, step))[: args.sample]
     # The legs take turns, so that a slow spell of this shared machine hits all of them alike.
@@ -276,6 +390,9 @@ def main() -> None:
     median_ratio = statistics.median(sampled_runs) * args.learners / len(sample) / statistics.median(rollups)
     print(f"\nrollup / raw SQL       = {rollup / raw:5.2f}x   (target <= 3x; medians {statistics.median(rollups) / statistics.median(raws):.2f}x)")
     print(f"per-learner / rollup   = {extrapolated / rollup:5.1f}x   (target >= 20x; medians {median_ratio:.1f}x)")
+    truncate_rollups()
+    timed(roll)
+    fan_out_runs(args, rollup_checksum())
 
 
 if __name__ == "__main__":

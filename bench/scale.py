@@ -188,7 +188,7 @@ def rollup_models() -> tuple:
     from learning_events import models
 
     return (models.LearnerDailyStats, models.LearnerClassroomDailyStats, models.ClassroomDailyStats,
-            models.LearnerWordDailyStats, models.ClassroomWordDailyStats)
+            models.LearnerWordDailyStats, models.LearnerClassroomWordDailyStats, models.ClassroomWordDailyStats)
 
 
 def reset_day(day: date) -> None:

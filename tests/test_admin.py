@@ -11,8 +11,9 @@ from django.test import Client
 from django.utils import timezone
 
 from learning_events import aggregation, services
-from learning_events.models import LearnerDailyStats, LearningEvent, RejectedEvent
+from learning_events.models import LearnerClassroomDailyStats, LearnerDailyStats, LearningEvent, RejectedEvent
 from tests.rollups import event, log
+from tests.testapp.models import Room
 
 pytestmark = pytest.mark.django_db
 
@@ -185,3 +186,15 @@ def test_the_retry_action_says_when_the_lrs_is_down(admin_client_, user, lrs):
     assert [str(m) for m in response.context["messages"]] == [
         f"Nothing retried: {lrs.endpoint}/statements answered 503: maintenance"]
     assert XapiDeadLetter.objects.get().delivered_at is None
+def test_a_learner_classroom_day_page_lists_its_word_rows_in_that_classroom(admin_client_, user, room):
+    other = Room.objects.create(name="Room 2")
+    at = timezone.now() - timedelta(hours=1)
+    log(event(user, "word_incorrect", at, room, word_id=41), event(user, "word_correct", at, room, word_id=41),
+        event(user, "word_correct", at, other, word_id=7))
+    aggregation.rollup_dirty_days()
+    day = LearnerClassroomDailyStats.objects.get(user=user, classroom=room)
+    page = admin_client_.get(f"/admin/learning_events/learnerclassroomdailystats/{day.pk}/change/").content.decode()
+    rows = [cells.split("</td></tr>")[0].split("</td><td>") for cells in page.split("<tr><td>")[1:]]
+    assert rows == [["41", "2", "1"]]
+    # Their rows have a composite primary key: no admin page of their own.
+    assert admin_client_.get("/admin/learning_events/learnerclassroomworddailystats/").status_code == 404

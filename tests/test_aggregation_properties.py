@@ -20,6 +20,7 @@ from learning_events.models import (
     ClassroomWordDailyStats,
     DirtyDay,
     LearnerClassroomDailyStats,
+    LearnerClassroomWordDailyStats,
     LearnerDailyStats,
     LearnerWordDailyStats,
     LearningEvent,
@@ -77,7 +78,7 @@ def streams(draw):
 @given(first=streams(), late=streams(), resend=st.integers(0, 5))
 def test_stored_rollups_equal_a_recomputation_from_the_events(make_user, first, late, resend):
     for model in (LearningEvent, DirtyDay, LearnerDailyStats, LearnerClassroomDailyStats, ClassroomDailyStats,
-                  LearnerWordDailyStats, ClassroomWordDailyStats):
+                  LearnerWordDailyStats, LearnerClassroomWordDailyStats, ClassroomWordDailyStats):
         model.objects.all().delete()
     learners = _learners(make_user)
     rooms = _rooms()

@@ -26,6 +26,15 @@ def test_tasks_are_named_acked_late_and_retried_on_database_errors(task, name):
         name, True, (DatabaseError,), 5, True)
 
 
+@pytest.mark.parametrize(("task", "name"), [
+    (tasks.rollup_learner_shard_task, "learning_events.rollup_learner_shard"),
+    (tasks.rollup_classroom_days_task, "learning_events.rollup_classroom_days"),
+])
+def test_the_steps_of_a_fan_out_keep_their_results_for_the_chord(task, name):
+    assert (task.name, task.acks_late, task.autoretry_for, task.max_retries, task.ignore_result) == (
+        name, True, (DatabaseError,), 5, False)
+
+
 def test_the_dirty_days_task_rolls_up_the_dirty_days(user):
     log(event(user, "word_correct", AT, word_id=1))
     tasks.rollup_dirty_days_task.delay()
@@ -52,14 +61,14 @@ def test_the_nightly_task_rolls_the_day_that_just_ended(user, monkeypatch):
 def test_a_database_error_is_retried(user, monkeypatch):
     log(event(user, "word_correct", AT, word_id=1))
     calls = []
-    real = aggregation.rollup_dirty_days
+    real = aggregation.plan_dirty_days
 
-    def flaky():
+    def flaky(**kwargs):
         calls.append(1)
         if len(calls) == 1:
             raise OperationalError("deadlock detected")
-        return real()
+        return real(**kwargs)
 
-    monkeypatch.setattr(aggregation, "rollup_dirty_days", flaky)
+    monkeypatch.setattr(aggregation, "plan_dirty_days", flaky)
     tasks.rollup_dirty_days_task.apply()
     assert (len(calls), list(stored_learner_days())) == (2, [(user.pk, date(2026, 3, 10))])

@@ -295,7 +295,9 @@ CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL") or None
 # Without a broker every task runs in-process, at the moment it is sent (the embedded default).
 CELERY_TASK_ALWAYS_EAGER = CELERY_BROKER_URL is None
 CELERY_TASK_EAGER_PROPAGATES = True
-CELERY_RESULT_BACKEND = os.environ.get("CELERY_RESULT_BACKEND") or None
+# The fanned-out rollups are chords (docs/scaling.md), which need a result backend: the broker's Redis unless
+# another is set.
+CELERY_RESULT_BACKEND = os.environ.get("CELERY_RESULT_BACKEND") or CELERY_BROKER_URL
 CELERY_TASK_ACKS_LATE = True
 # A task whose pool process died (SIGKILL, the OOM killer) goes back to the queue instead of being failed:
 # every task is idempotent, so running it again is always right (docs/reliability.md).
@@ -307,6 +309,8 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = "UTC"
 LEARNING_EVENTS_ROLLUP_INTERVAL_SECONDS = int(os.environ.get("LEARNING_EVENTS_ROLLUP_INTERVAL_SECONDS", "60"))
 LEARNING_EVENTS_XAPI_INTERVAL_SECONDS = int(os.environ.get("LEARNING_EVENTS_XAPI_INTERVAL_SECONDS", "30"))
+# Learners per shard of the fanned-out dirty-day and nightly rollups (docs/scaling.md).
+LEARNING_EVENTS_ROLLUP_SHARD_SIZE = int(os.environ.get("LEARNING_EVENTS_ROLLUP_SHARD_SIZE", "2000"))
 CELERY_BEAT_SCHEDULE: dict = {
     # Days that received events since the last run: late batches show within one period.
     "learning-events-rollup-dirty-days": {

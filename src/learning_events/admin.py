@@ -1,7 +1,8 @@
 """Admin of the pipeline: raw events (read-only), the dead letters of rejected client events, the xAPI
 forwarding (its cursors, with lag and failures, and the statements the LRS refused, with a retry action), and the
-rollups and the memory model (read-only: recompute them with ``rollup_stats`` and ``rebuild_memory``). Learner-word rows have a composite primary key,
-which Django 5.2's admin cannot register: each learner-day's page lists them instead."""
+rollups and the memory model (read-only: recompute them with ``rollup_stats`` and ``rebuild_memory``).
+Learner-word and learner-classroom-word rows have a composite primary key, which Django 5.2's admin cannot
+register: each learner-day's page, and each learner-classroom-day's page, lists them instead."""
 
 from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
@@ -18,6 +19,7 @@ from .models import (
     DirtyDay,
     EventPurge,
     LearnerClassroomDailyStats,
+    LearnerClassroomWordDailyStats,
     LearnerDailyStats,
     LearnerWordDailyStats,
     LearningEvent,
@@ -195,6 +197,19 @@ class LearnerClassroomDailyStatsAdmin(ReadOnlyAdmin):
     list_select_related = ["user", "classroom"]
     date_hierarchy = "date"
     ordering = ["-date", "classroom_id", "user_id"]
+    readonly_fields = ["words"]
+
+    @admin.display(description="words of the day in this classroom")
+    def words(self, obj: LearnerClassroomDailyStats) -> str:
+        """The learner's learner-classroom-word rows of the day, as a table."""
+        rows = (LearnerClassroomWordDailyStats.objects
+                .filter(user_id=obj.user_id, date=obj.date, classroom_id=obj.classroom_id).order_by("word_id")
+                .values_list("word_id", "attempts", "correct"))
+        if not rows:
+            return "none"
+        header = format_html_join("", "<th>{}</th>", ((name,) for name in ("word id", "attempts", "correct")))
+        body = format_html_join("", "<tr><td>{}</td><td>{}</td><td>{}</td></tr>", rows)
+        return format_html("<table><thead><tr>{}</tr></thead><tbody>{}</tbody></table>", header, body)
 
 
 @admin.register(ClassroomDailyStats)

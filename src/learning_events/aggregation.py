@@ -7,6 +7,10 @@ One definition (``docs/aggregation.md``), two implementations that tests hold eq
 - ``rollup_day``, ``rollup_dirty_days`` and ``rollup_previous_local_day``: the stored rollups, computed
   set-based in SQL for any number of learner-days at once in a fixed number of statements (window
   functions for time on task), upserted, idempotent.
+- The same rollups fanned out (``plan_dirty_days``, ``plan_previous_local_day``, then
+  ``rollup_learner_shard`` per shard of learners and ``rollup_classroom_days`` once they are all stored):
+  the tasks run the shards on as many Celery workers as there are (docs/scaling.md). Classroom rows are
+  always sums of stored learner rows, so both ways store the same rows.
 
 A learner's day is their local calendar day (``timezones``): Python computes each learner's day bounds
 (DST-correct) and hands them to SQL as rows, so the SQL never converts time zones. The SQL runs on
@@ -19,12 +23,13 @@ import json
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from django.core.exceptions import ImproperlyConfigured
 from django.db import IntegrityError, connections, router, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from . import event_types as et
@@ -35,6 +40,7 @@ from .models import (
     DirtyDay,
     EventPurge,
     LearnerClassroomDailyStats,
+    LearnerClassroomWordDailyStats,
     LearnerDailyStats,
     LearnerWordDailyStats,
     LearningEvent,
@@ -70,6 +76,12 @@ DIRTY_BATCH = 5000
 # The advisory lock key serialising rollups and deletions of learners or classrooms (hold_rollup_lock):
 # "LERO".
 ROLLUP_LOCK_KEY = 0x4C45524F
+# Learner shards lock their learners by stripe (user id modulo STRIPES, hold_rollup_lock) and are made of
+# whole stripes (shard_learners), so the shards of one fan-out never wait for each other.
+STRIPES = 1024
+# How long a fan-out holds the dirty marks it took (DirtyDay.taken_until): past it, should the fan-out have
+# died before storing its classroom rows, the next run takes them again.
+FAN_OUT_LEASE = timedelta(hours=1)
 
 
 def to_micros(instant: datetime) -> int:
@@ -277,11 +289,15 @@ def rollup_day(day: date, user_ids: Iterable[int] | None = None) -> RollupSummar
 def rollup_previous_local_day(now: datetime | None = None) -> RollupSummary:
     """Roll up, for every learner active lately, the local day before the one they are in at ``now``:
     the nightly pass that makes sure every finished day is stored."""
-    now = now or timezone.now()
+    return _rollup(_previous_local_days(now or timezone.now()))
+
+
+def _previous_local_days(now: datetime) -> set[tuple[int, date]]:
+    """(learner, the local day before the one they are in at ``now``) for every learner active lately."""
     reach = app_settings.MAX_SESSION
     user_ids, _ = _active_in(now - timedelta(days=2) - 2 * _ZONE_SLACK - reach, now + reach)
     zones = time_zones_of(user_ids)
-    return _rollup({(user_id, local_date(now, zones[user_id]) - timedelta(days=1)) for user_id in user_ids})
+    return {(user_id, local_date(now, zones[user_id]) - timedelta(days=1)) for user_id in user_ids}
 
 
 def rollup_dirty_days(*, batch_size: int = DIRTY_BATCH) -> RollupSummary:
@@ -303,7 +319,7 @@ def rollup_dirty_days(*, batch_size: int = DIRTY_BATCH) -> RollupSummary:
             if not snapshot:
                 return summary
             summary += _rollup({(user_id, day) for _, user_id, day, _ in snapshot})
-            _delete_unchanged_dirty_days(snapshot)
+            _delete_unchanged_dirty_days([(pk, marked_at) for pk, _, _, marked_at in snapshot])
         if len(snapshot) < batch_size:
             return summary
 
@@ -312,14 +328,27 @@ def _db() -> str:
     return router.db_for_write(LearnerDailyStats)
 
 
-def hold_rollup_lock() -> None:
+def hold_rollup_lock(*, learners: Iterable[int] | None = None) -> None:
     """Wait for the rollup lock and hold it until the current transaction ends: rollups take it, and so
     does anything that must not interleave with one (deleting a learner or a classroom). PostgreSQL only
-    (an advisory lock); SQLite serialises writers itself. Call inside a transaction."""
+    (advisory locks); SQLite serialises writers itself. Call inside a transaction.
+
+    With ``learners`` (a learner shard, which writes only those learners' rows): the lock is taken shared,
+    so shards run side by side but never beside a whole rollup or a deletion, and then each of the
+    learners' stripes exclusively, in order (no deadlock), so two shards never write one learner at once.
+    """
     connection = connections[_db()]
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        if learners is None:
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [ROLLUP_LOCK_KEY])
+            return
+        cursor.execute("SELECT pg_advisory_xact_lock_shared(%s)", [ROLLUP_LOCK_KEY])
+        cursor.execute(
+            "SELECT COUNT(pg_advisory_xact_lock(%s::int, s)) FROM "
+            "(SELECT s FROM unnest(%s::int[]) AS s ORDER BY s) AS stripes",
+            [ROLLUP_LOCK_KEY, sorted({user_id % STRIPES for user_id in learners})])
 
 
 def first_recomputable_day() -> date | None:
@@ -361,12 +390,13 @@ def _active_in(since: datetime, until: datetime) -> tuple[set[int], set[int]]:
 class _Dialect:
     """The few SQL spellings where PostgreSQL and SQLite differ, in one place."""
 
-    def __init__(self, connection: Any) -> None:
+    def __init__(self, connection: Any, *, shard: bool = False) -> None:
         if connection.vendor not in ("postgresql", "sqlite"):
             raise ImproperlyConfigured(
                 f"learning_events rollups support PostgreSQL and SQLite, not {connection.vendor}")
         self.connection = connection
         self.postgres = connection.vendor == "postgresql"
+        self.shard = shard
 
     def epoch_us(self, column: str) -> str:
         """Microseconds since the epoch of a datetime column, exactly."""
@@ -412,8 +442,13 @@ class _Dialect:
         UNLOGGED tables (no WAL): parallel workers cannot read a temporary table, and a temporary table
         larger than the session's small ``temp_buffers`` is written out as it is filled. They are dropped
         before the rollup commits, their names kept to one rollup at a time by the rollup lock. Temporary
-        on SQLite."""
-        return "UNLOGGED" if self.postgres else "TEMPORARY"
+        on SQLite, and for learner shards and plans, which run side by side (each its own, in parallel)."""
+        return "UNLOGGED" if self.postgres and not self.shard else "TEMPORARY"
+
+    def scratch(self, table: str) -> str:
+        """The name of a rollup's own table ``table`` as it is dropped: a shard's, the session's temporary
+        one, never an UNLOGGED one of the same name."""
+        return f"pg_temp.{table}" if self.postgres and self.shard else table
 
     def within(self, lo: datetime, hi: datetime) -> str:
         """A condition keeping the events ``e`` to ``[lo, hi)``, with the bounds as constants: the joins' own
@@ -436,6 +471,20 @@ class _Dialect:
             return (f"DELETE FROM {table} WHERE ctid = ANY(ARRAY(SELECT r.ctid FROM le_rollup_stored w CROSS JOIN "
                     f"LATERAL (SELECT ctid FROM {table} x WHERE x.user_id = w.user_id AND x.date = w.day OFFSET 0) r))")
         return f"DELETE FROM {table} WHERE (user_id, date) IN (SELECT user_id, day FROM le_rollup_stored)"
+
+    def delete_learner_room_words(self, table: str, learner_room: str) -> str:
+        """Delete the learner-classroom-word rows (``table``, keyed by classroom, day, learner, word) of the
+        recomputed learner-days rolled up before, found through their learner-classroom rows
+        (``learner_room``, which lists each learner-day's classrooms): one probe of the key per
+        learner-classroom-day (on PostgreSQL forced, as in ``delete_learner_days``). Runs before those
+        learner-classroom rows are deleted."""
+        rooms = (f"le_rollup_stored w JOIN {learner_room} lr ON lr.user_id = w.user_id AND lr.date = w.day")
+        if self.postgres:
+            return (f"DELETE FROM {table} WHERE ctid = ANY(ARRAY(SELECT r.ctid FROM {rooms} CROSS JOIN LATERAL "
+                    f"(SELECT ctid FROM {table} x WHERE x.classroom_id = lr.classroom_id AND x.date = lr.date "
+                    f"AND x.user_id = lr.user_id OFFSET 0) r))")
+        return (f"DELETE FROM {table} WHERE (classroom_id, date, user_id) IN "
+                f"(SELECT lr.classroom_id, lr.date, lr.user_id FROM {rooms})")
 
     @property
     def fence(self) -> str:
@@ -475,9 +524,10 @@ class _Dialect:
     def json_param(self, rows: Iterable[dict[str, Any]]) -> str:
         return json.dumps([{k: self.json_value(v) for k, v in row.items()} for row in rows])
 
-    def prepare(self, cursor: Any) -> None:
-        """Serialise rollups and give their sorts memory (PostgreSQL; SQLite serialises writers itself)."""
-        hold_rollup_lock()
+    def prepare(self, cursor: Any, learners: Iterable[int] | None = None) -> None:
+        """Serialise rollups (a shard: with the other writers of its ``learners``) and give their sorts
+        memory (PostgreSQL; SQLite serialises writers itself)."""
+        hold_rollup_lock(learners=learners)
         if self.postgres:
             cursor.execute("SELECT set_config('work_mem', %s, true)", [app_settings.ROLLUP_WORK_MEM])
 
@@ -506,7 +556,8 @@ def _tables(connection: Any) -> dict[str, str]:
     quote = connection.ops.quote_name
     models = {"events": LearningEvent, "learner": LearnerDailyStats, "learner_room": LearnerClassroomDailyStats,
               "room": ClassroomDailyStats, "learner_word": LearnerWordDailyStats,
-              "room_word": ClassroomWordDailyStats, "dirty": DirtyDay, "memory_day": MemoryDay}
+              "learner_room_word": LearnerClassroomWordDailyStats, "room_word": ClassroomWordDailyStats,
+              "dirty": DirtyDay, "memory_day": MemoryDay}
     return {key: quote(model._meta.db_table) for key, model in models.items()}
 
 
@@ -514,6 +565,12 @@ def _tables(connection: Any) -> dict[str, str]:
 # windows and tallies on PostgreSQL: _Dialect.scanned_table).
 _TEMP_TABLES = ("le_rollup_pairs", "le_rollup_scope", "le_rollup_windows", "le_rollup_tallies", "le_rollup_edges",
                 "le_rollup_figures", "le_rollup_stored")
+
+
+def _recomputable(pairs: Iterable[tuple[int, date]]) -> set[tuple[int, date]]:
+    """The (scope, day) ``pairs`` whose days can still be recomputed (``first_recomputable_day``)."""
+    first_day = first_recomputable_day()
+    return {(key, day) for key, day in pairs if first_day is None or day >= first_day}
 
 
 def _rollup(pairs: set[tuple[int, date]], *,
@@ -526,40 +583,163 @@ def _rollup(pairs: set[tuple[int, date]], *,
     each day passes the classrooms of those events as ``classroom_days``: then nothing is looked up. Runs in
     its own transaction (a savepoint inside the caller's).
     """
-    first_day = first_recomputable_day()
-    if first_day is not None:
-        pairs = {(user_id, day) for user_id, day in pairs if day >= first_day}
+    pairs = _recomputable(pairs)
     if not pairs:
         return RollupSummary()
     connection = connections[_db()]
     dialect = _Dialect(connection)
     with transaction.atomic(using=_db()), connection.cursor() as cursor:
         dialect.prepare(cursor)
-        with _temporary_tables(cursor):
-            return _rollup_in_transaction(cursor, dialect, pairs, classroom_days)
+        with _temporary_tables(cursor, dialect):
+            if classroom_days is None:
+                pairs = _with_classmates(cursor, dialect, pairs)
+            else:
+                _create_scope(cursor, dialect, classroom_days)
+            learner_days = _rollup_learners(cursor, dialect, pairs)
+            return RollupSummary(learner_days=learner_days, classroom_days=_write_classroom_rows(cursor, dialect))
 
 
-def _rollup_in_transaction(cursor: Any, dialect: _Dialect, pairs: set[tuple[int, date]],
-                           classroom_days: set[tuple[int, date]] | None) -> RollupSummary:
-    """The statements of ``_rollup``, holding the rollup lock, between creating and dropping its tables."""
+def rollup_learner_shard(pairs: Iterable[tuple[int, date]]) -> RollupSummary:
+    """Recompute and store the learner rows (learner, learner-classroom, learner-word and
+    learner-classroom-word days) of the (learner, local day) ``pairs``, and no classroom row: one shard of a
+    fanned-out rollup, whose classroom rows ``rollup_classroom_days`` sums once every shard is stored.
+
+    Shards of distinct learners run at the same time, each in its own transaction; a shard waits only for
+    another writing one of its learners' stripes, a whole rollup or a deletion (``hold_rollup_lock``).
+    Idempotent: a shard run again (retried, redelivered) stores the same rows.
+    """
+    pairs = _recomputable(pairs)
+    if not pairs:
+        return RollupSummary()
+    connection = connections[_db()]
+    dialect = _Dialect(connection, shard=True)
+    with transaction.atomic(using=_db()), connection.cursor() as cursor:
+        dialect.prepare(cursor, learners={user_id for user_id, _ in pairs})
+        with _temporary_tables(cursor, dialect):
+            _create_scope(cursor, dialect, set())
+            return RollupSummary(learner_days=_rollup_learners(cursor, dialect, pairs))
+
+
+def rollup_classroom_days(classroom_days: Iterable[tuple[int, date]],
+                          dirty: Iterable[tuple[int, datetime]] = ()) -> RollupSummary:
+    """Store the classroom rows (classroom and classroom-word days) of ``classroom_days`` as sums of their
+    learners' stored rows, then clear the ``dirty`` marks ((DirtyDay id, marked_at) as planned) that were
+    not marked again meanwhile: the last step of a fan-out, run once all its learner shards are stored.
+    One transaction: a mark is cleared only with the rows that include its events."""
+    classroom_days = _recomputable(classroom_days)
+    connection = connections[_db()]
+    dialect = _Dialect(connection, shard=True)
+    with transaction.atomic(using=_db()), connection.cursor() as cursor:
+        dialect.prepare(cursor)
+        with _temporary_tables(cursor, dialect):
+            _create_scope(cursor, dialect, classroom_days)
+            summary = RollupSummary(classroom_days=_write_classroom_rows(cursor, dialect))
+        dirty = list(dirty)
+        if dirty:
+            _delete_unchanged_dirty_days(dirty)
+    return summary
+
+
+@dataclass(frozen=True)
+class FanOut:
+    """A rollup planned for fanning out: ``shards`` of (learner, local day) pairs, whole stripes of
+    learners each (``shard_learners``), to roll up side by side (``rollup_learner_shard``); then the
+    ``classroom_days`` those learners were active in, and the ``dirty`` marks ((DirtyDay id, marked_at))
+    to clear with them (``rollup_classroom_days``)."""
+
+    shards: list[list[tuple[int, date]]]
+    classroom_days: list[tuple[int, date]] = field(default_factory=list)
+    dirty: list[tuple[int, datetime]] = field(default_factory=list)
+
+
+def shard_learners(pairs: Iterable[tuple[int, date]], size: int) -> list[list[tuple[int, date]]]:
+    """``pairs`` in shards of at most ``size`` learners (more only when one stripe holds more), each made
+    of whole stripes (user id modulo ``STRIPES``), in key order: the shards of one fan-out lock disjoint
+    stripes (``hold_rollup_lock``), so none waits for another."""
+    by_stripe: dict[int, list[tuple[int, date]]] = defaultdict(list)
+    for user_id, day in sorted(set(pairs)):
+        by_stripe[user_id % STRIPES].append((user_id, day))
+    shards: list[list[tuple[int, date]]] = []
+    current: list[tuple[int, date]] = []
+    learners: set[int] = set()
+    for stripe in sorted(by_stripe):
+        stripe_learners = {user_id for user_id, _ in by_stripe[stripe]}
+        if current and len(learners | stripe_learners) > size:
+            shards.append(current)
+            current, learners = [], set()
+        current += by_stripe[stripe]
+        learners |= stripe_learners
+    if current:
+        shards.append(current)
+    return shards
+
+
+def plan_previous_local_day(*, shard_size: int, now: datetime | None = None) -> FanOut:
+    """``rollup_previous_local_day`` planned for fanning out (``FanOut``)."""
+    return plan_learner_days(_previous_local_days(now or timezone.now()), shard_size=shard_size)
+
+
+def plan_dirty_days(*, shard_size: int, now: datetime | None = None) -> FanOut:
+    """``rollup_dirty_days`` planned for fanning out: takes every dirty mark not held by another fan-out
+    (``DirtyDay.taken_until``, for ``FAN_OUT_LEASE``), so that the next periodic run, starting while this
+    fan-out is still rolling up, leaves them to it. The marks are cleared by ``rollup_classroom_days``, once
+    every shard is stored; a mark made again meanwhile is released and stays for the next run."""
+    now = now or timezone.now()
+    with transaction.atomic(using=_db()):
+        marks = list(
+            DirtyDay.objects.select_for_update(skip_locked=True)
+            .filter(Q(taken_until__isnull=True) | Q(taken_until__lte=now), marked_at__lte=now)
+            .order_by("marked_at", "id").values_list("id", "user_id", "date", "marked_at"))
+        DirtyDay.objects.filter(id__in=[pk for pk, _, _, _ in marks]).update(taken_until=now + FAN_OUT_LEASE)
+    return plan_learner_days({(user_id, day) for _, user_id, day, _ in marks}, shard_size=shard_size,
+                             dirty=[(pk, marked_at) for pk, _, _, marked_at in marks])
+
+
+def plan_learner_days(pairs: Iterable[tuple[int, date]], *, shard_size: int,
+                      dirty: Iterable[tuple[int, datetime]] = ()) -> FanOut:
+    """The ``FanOut`` of ``pairs``: with their classmates (a classroom-day sums all its learners) and the
+    classroom-days they were active in, looked up once, without any lock (reads only)."""
+    pairs = _recomputable(pairs)
+    if not pairs:
+        return FanOut(shards=[], dirty=list(dirty))
+    connection = connections[_db()]
+    dialect = _Dialect(connection, shard=True)
+    with transaction.atomic(using=_db()), connection.cursor() as cursor:
+        with _temporary_tables(cursor, dialect):
+            pairs = _with_classmates(cursor, dialect, pairs)
+            cursor.execute("SELECT classroom_id, day FROM le_rollup_scope")
+            classroom_days = sorted({(room, _as_date(day)) for room, day in cursor.fetchall()})
+    return FanOut(shards=shard_learners(pairs, shard_size), classroom_days=classroom_days, dirty=list(dirty))
+
+
+def _create_scope(cursor: Any, dialect: _Dialect, classroom_days: Iterable[tuple[int, date]]) -> None:
+    """The table of the (classroom, day)s whose classroom rows are recomputed (``le_rollup_scope``)."""
+    cursor.execute(
+        "CREATE TEMPORARY TABLE le_rollup_scope AS SELECT * FROM "
+        + dialect.json_rows({"classroom_id": "int", "day": "date"}),
+        [dialect.json_param({"classroom_id": room, "day": day} for room, day in classroom_days)],
+    )
+
+
+def _with_classmates(cursor: Any, dialect: _Dialect, pairs: set[tuple[int, date]]) -> set[tuple[int, date]]:
+    """``pairs`` with the other learners of the classrooms they were active in around those days (a
+    classroom-day is recomputed over all its learners); those classroom-days go to ``le_rollup_scope``."""
+    tables = _tables(dialect.connection)
+    reaches = {day: dict(zip(("day", "lo", "hi"), (day, *_utc_reach(day)))) for day in {day for _, day in pairs}}
+    _create_learner_table(cursor, dialect, "le_rollup_pairs", pairs, reaches,
+                          {"day": "date", "lo": "datetime", "hi": "datetime"})
+    dialect.analyze(cursor, "le_rollup_pairs")
+    within = dialect.within(min(r["lo"] for r in reaches.values()), max(r["hi"] for r in reaches.values()))
+    cursor.execute(_SCOPE_SQL.format(**tables, within=within))
+    cursor.execute(_CLASSMATES_SQL.format(**tables, within=within))
+    return pairs | {(user_id, _as_date(day)) for user_id, day in cursor.fetchall()}
+
+
+def _rollup_learners(cursor: Any, dialect: _Dialect, pairs: set[tuple[int, date]]) -> int:
+    """Recompute and store the learner rows of ``pairs`` (holding the rollup lock, between creating and
+    dropping the rollup's tables); returns how many learner-days."""
     tables = _tables(dialect.connection)
     reach = app_settings.MAX_SESSION
-    # 1. The classrooms the learners were active in around those days, and their other learners.
-    if classroom_days is None:
-        reaches = {day: dict(zip(("day", "lo", "hi"), (day, *_utc_reach(day)))) for day in {day for _, day in pairs}}
-        _create_learner_table(cursor, dialect, "le_rollup_pairs", pairs, reaches,
-                              {"day": "date", "lo": "datetime", "hi": "datetime"})
-        dialect.analyze(cursor, "le_rollup_pairs")
-        within = dialect.within(min(r["lo"] for r in reaches.values()), max(r["hi"] for r in reaches.values()))
-        cursor.execute(_SCOPE_SQL.format(**tables, within=within))
-        cursor.execute(_CLASSMATES_SQL.format(**tables, within=within))
-        pairs = pairs | {(user_id, _as_date(day)) for user_id, day in cursor.fetchall()}
-    else:
-        cursor.execute(
-            "CREATE TEMPORARY TABLE le_rollup_scope AS SELECT * FROM "
-            + dialect.json_rows({"classroom_id": "int", "day": "date"}),
-            [dialect.json_param({"classroom_id": room, "day": day} for room, day in classroom_days)],
-        )
     # 2. Each learner's local day, as bounds computed here (DST-correct), never in SQL: once per time zone.
     zones = time_zones_of({user_id for user_id, _ in pairs})
     zone_days = [(user_id, (zones[user_id], day)) for user_id, day in pairs]
@@ -607,25 +787,35 @@ def _rollup_in_transaction(cursor: Any, dialect: _Dialect, pairs: set[tuple[int,
     cursor.execute(_STORED_SQL.format(**tables, fence=dialect.fence))
     try:
         with transaction.atomic(using=dialect.connection.alias):
-            _write_rollups(cursor, dialect, tables)
+            _write_rollups(cursor, dialect, _LEARNER_WRITE_SQL)
     except IntegrityError:
         cursor.execute("DELETE FROM le_rollup_stored")
         cursor.execute("INSERT INTO le_rollup_stored (user_id, day) SELECT user_id, day FROM le_rollup_windows")
-        _write_rollups(cursor, dialect, tables)
+        _write_rollups(cursor, dialect, _LEARNER_WRITE_SQL)
+    return len(zone_days)
+
+
+def _write_classroom_rows(cursor: Any, dialect: _Dialect) -> int:
+    """Replace the classroom rows of the classroom-days of ``le_rollup_scope`` with sums of their learners'
+    stored rows; returns how many classroom-days."""
+    _write_rollups(cursor, dialect, _CLASSROOM_WRITE_SQL)
     cursor.execute("SELECT COUNT(*) FROM le_rollup_scope")
-    classroom_days = cursor.fetchone()[0]
-    return RollupSummary(learner_days=len(zone_days), classroom_days=classroom_days)
+    return cursor.fetchone()[0]
 
 
-def _write_rollups(cursor: Any, dialect: _Dialect, tables: dict[str, str]) -> None:
-    """Delete the rows of the recomputed scopes and insert their new ones (``_WRITE_SQL``)."""
+def _write_rollups(cursor: Any, dialect: _Dialect, statements: Iterable[str]) -> None:
+    """Delete the rows of the recomputed scopes and insert their new ones (``_LEARNER_WRITE_SQL``,
+    ``_CLASSROOM_WRITE_SQL``)."""
+    tables = _tables(dialect.connection)
     # Adapted as Django stores datetimes (SQLite: its own text form), so the memory queue's marked_at compares.
     stamp = dialect.connection.ops.adapt_datetimefield_value(timezone.now())
     deletions = {f"delete_{key}": dialect.delete_learner_days(tables[key])
                  for key in ("learner_word", "learner", "learner_room")}
-    for statement in _WRITE_SQL:
+    deletions["delete_learner_room_word"] = dialect.delete_learner_room_words(tables["learner_room_word"],
+                                                                              tables["learner_room"])
+    for statement in statements:
         statement = statement.format(**tables, **deletions)
-        cursor.execute(statement, [stamp] if statement.lstrip().startswith("INSERT") else None)
+        cursor.execute(statement, [stamp] if "%s" in statement else None)  # the updated_at placeholder
 
 
 def _create_learner_table(cursor: Any, dialect: _Dialect, name: str, rows: Iterable[tuple[int, Any]],
@@ -645,12 +835,12 @@ def _create_learner_table(cursor: Any, dialect: _Dialect, name: str, rows: Itera
 
 
 @contextmanager
-def _temporary_tables(cursor: Any) -> Iterator[None]:
+def _temporary_tables(cursor: Any, dialect: _Dialect) -> Iterator[None]:
     for table in _TEMP_TABLES:
-        cursor.execute(f"DROP TABLE IF EXISTS {table}")
+        cursor.execute(f"DROP TABLE IF EXISTS {dialect.scratch(table)}")
     yield
     for table in _TEMP_TABLES:
-        cursor.execute(f"DROP TABLE IF EXISTS {table}")
+        cursor.execute(f"DROP TABLE IF EXISTS {dialect.scratch(table)}")
 
 
 def _as_date(value: date | str) -> date:
@@ -667,7 +857,9 @@ def mark_dirty(days: Iterable[tuple[int, date]], marked_at: datetime) -> None:
         return
     connection = connections[_db()]
     dirty = _tables(connection)["dirty"]
-    upsert = ("ON CONFLICT (user_id, date) DO UPDATE SET marked_at = excluded.marked_at")
+    # Marked again: a fan-out holding the mark (taken_until) releases it, so the new events are rolled up
+    # by the next run, not after the fan-out's lease.
+    upsert = "ON CONFLICT (user_id, date) DO UPDATE SET marked_at = excluded.marked_at, taken_until = NULL"
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             cursor.execute(
@@ -682,7 +874,8 @@ def mark_dirty(days: Iterable[tuple[int, date]], marked_at: datetime) -> None:
                  json.dumps([[user_id, day.isoformat()] for user_id, day in pairs])])
 
 
-def _delete_unchanged_dirty_days(snapshot: list[tuple[int, int, date, datetime]]) -> None:
+def _delete_unchanged_dirty_days(marks: list[tuple[int, datetime]]) -> None:
+    """Delete the dirty marks (DirtyDay id, marked_at) that were not marked again since."""
     connection = connections[_db()]
     dialect = _Dialect(connection)
     dirty = _tables(connection)["dirty"]
@@ -691,7 +884,7 @@ def _delete_unchanged_dirty_days(snapshot: list[tuple[int, int, date, datetime]]
             f"DELETE FROM {dirty} WHERE id IN (SELECT d.id FROM {dirty} d JOIN "
             + dialect.json_rows({"id": "int", "marked_at": "datetime"})
             + " ON d.id = j.id AND d.marked_at = j.marked_at)",
-            [dialect.json_param({"id": pk, "marked_at": marked_at} for pk, _, _, marked_at in snapshot)],
+            [dialect.json_param({"id": pk, "marked_at": marked_at} for pk, marked_at in marks)],
         )
 
 
@@ -925,13 +1118,15 @@ WHERE EXISTS (SELECT 1 FROM {learner} x WHERE x.user_id = w.user_id AND x.date =
 # Each rollup is replaced scope by scope: delete every row of the recomputed (learner, day)s or (classroom,
 # day)s, then insert the new rows with a plain INSERT (the rollup lock serialises writers, so nothing can
 # insert the same keys meanwhile). Rows no event supports any more are gone with the rest; a fresh day,
-# the common case, costs one index probe per scope and the inserts, with no conflict checking. Each INSERT
-# takes one parameter: the rollup's timestamp, written to updated_at. The learner-word rows are each learner's
-# answers to each word on the day, whatever the classroom, their last result the latest answer's (on a tie,
-# incorrect); they are summed from the tallies in the order of their primary key, straight into the table:
-# appending to the key's rightmost index page beats inserting all over it (about a fifth of the insert's time
-# on 400,000 rows), and the sorted rows are grouped as they stream, without a table of their own.
-_WRITE_SQL = (
+# the common case, costs one index probe per scope and the inserts, with no conflict checking. An INSERT
+# into a table with an updated_at takes one parameter (%s): the rollup's timestamp. The
+# learner-word rows are each learner's answers to each word on the day, whatever the classroom, their last
+# result the latest answer's (on a tie, incorrect); they are summed from the tallies in the order of their
+# primary key, straight into the table: appending to the key's rightmost index page beats inserting all over
+# it (about a fifth of the insert's time on 400,000 rows), and the sorted rows are grouped as they stream,
+# without a table of their own. The learner rows are written first, shard by shard of learners when fanned
+# out; the classroom rows are then sums of the stored learner rows (_CLASSROOM_WRITE_SQL).
+_LEARNER_WRITE_SQL = (
     # Learner-word days.
     "{delete_learner_word}",
     """
@@ -943,17 +1138,12 @@ SELECT user_id, day, word_id, SUM(attempts), SUM(correct), MIN(first_seen), MAX(
 FROM (SELECT * FROM le_rollup_tallies WHERE word_id IS NOT NULL ORDER BY user_id, day, word_id) x
 GROUP BY user_id, day, word_id ORDER BY user_id, day, word_id
 """,
-    # Classroom-word days.
+    # Learner-word days in each classroom: the tallies themselves (one per learner, day, classroom, word).
+    "{delete_learner_room_word}",
     """
-DELETE FROM {room_word} WHERE id IN (
-  SELECT x.id FROM le_rollup_scope s JOIN {room_word} x ON x.classroom_id = s.classroom_id AND x.date = s.day)
-""",
-    """
-INSERT INTO {room_word} (classroom_id, date, word_id, attempts, correct, learners, updated_at)
-SELECT x.classroom_id, x.day, x.word_id, SUM(x.attempts), SUM(x.correct), COUNT(*), %s
-FROM le_rollup_tallies x JOIN le_rollup_scope s ON s.classroom_id = x.classroom_id AND s.day = x.day
-WHERE x.word_id IS NOT NULL
-GROUP BY x.classroom_id, x.day, x.word_id
+INSERT INTO {learner_room_word} (user_id, date, classroom_id, word_id, attempts, correct)
+SELECT user_id, day, classroom_id, word_id, attempts, correct
+FROM le_rollup_tallies WHERE word_id IS NOT NULL AND classroom_id IS NOT NULL
 """,
     # Learner days: unique words are distinct across the learner's classrooms, as their learner-word rows
     # are: counted from the tallies (reading those rows back would probe the learner-word table's key once per
@@ -977,7 +1167,28 @@ SELECT f.user_id, f.classroom_id, f.day, {_SUMS}, {_ROOM_SECONDS}, SUM(f.unique_
 FROM le_rollup_figures f WHERE f.classroom_id IS NOT NULL
 GROUP BY f.user_id, f.classroom_id, f.day
 """,
-    # Classroom days: sums over the classroom's learners; unique words from the classroom-word rows.
+    # The recomputed learner-days go to the memory model's queue (memory.update_memory): their reviews may
+    # have changed. "WHERE true": SQLite's parser needs it between a SELECT and ON CONFLICT.
+    """
+INSERT INTO {memory_day} (user_id, date, marked_at) SELECT user_id, day, %s FROM le_rollup_windows WHERE true
+ON CONFLICT (user_id, date) DO UPDATE SET marked_at = excluded.marked_at
+""",
+)
+# The classroom-days of le_rollup_scope, summed over their learners' stored rows (each read through its
+# (classroom, date) index): the classroom-word days from the learner-classroom-word days, the classroom days
+# from the learner-classroom days (a learner-classroom day sums the same figures a classroom day sums; a
+# ratio is a ratio of the sums), their unique words from the classroom-word rows.
+_CLASSROOM_WRITE_SQL = (
+    """
+DELETE FROM {room_word} WHERE id IN (
+  SELECT x.id FROM le_rollup_scope s JOIN {room_word} x ON x.classroom_id = s.classroom_id AND x.date = s.day)
+""",
+    """
+INSERT INTO {room_word} (classroom_id, date, word_id, attempts, correct, learners, updated_at)
+SELECT x.classroom_id, x.date, x.word_id, SUM(x.attempts), SUM(x.correct), COUNT(*), %s
+FROM le_rollup_scope s JOIN {learner_room_word} x ON x.classroom_id = s.classroom_id AND x.date = s.day
+GROUP BY x.classroom_id, x.date, x.word_id
+""",
     """
 DELETE FROM {room} WHERE id IN (
   SELECT x.id FROM le_rollup_scope s JOIN {room} x ON x.classroom_id = s.classroom_id AND x.date = s.day)
@@ -985,16 +1196,10 @@ DELETE FROM {room} WHERE id IN (
     f"""
 INSERT INTO {{room}} (classroom_id, date, {_COLUMNS}, {_SECONDS_COLUMNS}, unique_words, time_spent, active_learners,
                       updated_at)
-SELECT f.classroom_id, f.day, {_SUMS}, {_ROOM_SECONDS},
-  (SELECT COUNT(*) FROM {{room_word}} x WHERE x.classroom_id = f.classroom_id AND x.date = f.day),
+SELECT f.classroom_id, f.date, {_SUMS}, {_ROOM_SECONDS},
+  (SELECT COUNT(*) FROM {{room_word}} x WHERE x.classroom_id = f.classroom_id AND x.date = f.date),
   SUM(f.time_spent), COUNT(*), %s
-FROM le_rollup_figures f JOIN le_rollup_scope s ON s.classroom_id = f.classroom_id AND s.day = f.day
-GROUP BY f.classroom_id, f.day
-""",
-    # The recomputed learner-days go to the memory model's queue (memory.update_memory): their reviews may
-    # have changed. "WHERE true": SQLite's parser needs it between a SELECT and ON CONFLICT.
-    """
-INSERT INTO {memory_day} (user_id, date, marked_at) SELECT user_id, day, %s FROM le_rollup_windows WHERE true
-ON CONFLICT (user_id, date) DO UPDATE SET marked_at = excluded.marked_at
+FROM le_rollup_scope s JOIN {{learner_room}} f ON f.classroom_id = s.classroom_id AND f.date = s.day
+GROUP BY f.classroom_id, f.date
 """,
 )

@@ -26,8 +26,9 @@ def check_settings(app_configs, **kwargs):
                 )
     for name in ("BATCH_MAX_EVENTS", "BATCH_MAX_BYTES", "MAX_CONTEXT_BYTES", "IDLE_GAP_SECONDS",
                  "MAX_EVENT_AGE_DAYS", "MAX_FUTURE_SKEW_SECONDS", "MAX_SESSION_SECONDS",
-                 "ROLLUP_INTERVAL_SECONDS", "INSIGHTS_MIN_ATTEMPTS", "PARTITIONS_AHEAD_DAYS", "MEMORY_MIN_REVIEWS",
-                 "XAPI_BATCH_SIZE", "XAPI_TIMEOUT", "XAPI_INTERVAL_SECONDS", "XAPI_SETTLE_SECONDS"):
+                 "ROLLUP_INTERVAL_SECONDS", "INSIGHTS_MIN_ATTEMPTS", "PARTITIONS_AHEAD_DAYS", "ROLLUP_SHARD_SIZE",
+                 "MEMORY_MIN_REVIEWS", "XAPI_BATCH_SIZE", "XAPI_TIMEOUT", "XAPI_INTERVAL_SECONDS",
+                 "XAPI_SETTLE_SECONDS"):
         value = app_settings._get(name)
         if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
             errors.append(

@@ -33,6 +33,9 @@ DEFAULTS: dict[str, Any] = {
     "MAX_SESSION_SECONDS": 6 * 60 * 60,
     # Seconds between two runs of the periodic rollup of dirty days (the host's beat schedule reads it).
     "ROLLUP_INTERVAL_SECONDS": 60,
+    # Learners per shard of a fanned-out rollup (the dirty-day and nightly tasks): each shard is one task,
+    # one transaction, set-based; more shards, more workers busy at once (docs/scaling.md).
+    "ROLLUP_SHARD_SIZE": 2000,
     # PostgreSQL: days after today whose event partitions maintain_partitions creates ahead of need.
     "PARTITIONS_AHEAD_DAYS": 7,
     # PostgreSQL: work_mem of the rollup's transaction (its sorts and hashes stay in memory).
@@ -132,6 +135,10 @@ class Settings:
     @property
     def MAX_SESSION(self) -> timedelta:
         return timedelta(seconds=int(self._get("MAX_SESSION_SECONDS")))
+
+    @property
+    def ROLLUP_SHARD_SIZE(self) -> int:
+        return int(self._get("ROLLUP_SHARD_SIZE"))
 
     @property
     def PARTITIONS_AHEAD_DAYS(self) -> int:

@@ -81,6 +81,9 @@ class DirtyDay(models.Model):
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", db_index=False)
     date = models.DateField()
     marked_at = models.DateTimeField(default=timezone.now)
+    # Set while a fanned-out rollup holds the mark (``aggregation.plan_dirty_days``): other fan-outs leave it
+    # alone until then. Marking the day again clears it, so the new events are never waited on.
+    taken_until = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["user", "date"], name="le_dirty_day_unique")]
@@ -193,6 +196,29 @@ class LearnerWordDailyStats(models.Model):
 
     class Meta:
         verbose_name_plural = "learner word daily stats"
+
+
+class LearnerClassroomWordDailyStats(models.Model):
+    """One learner's attempts at one word inside one classroom on one local day.
+
+    A classroom-word day is the sum of these rows over the classroom's learners: the learner rollups, one
+    shard of learners at a time, write them, and the classroom rollup reads them back
+    (``aggregation.rollup_classroom_days``), so classroom rows never need the events of every learner at
+    once (docs/scaling.md). Keyed by its own columns, classroom and day first, as the classroom rollup reads
+    them (no ``id`` and no other index: each index less is work less on every rollup); a learner's rows of
+    a day are found through their learner-classroom rows (``aggregation._Dialect.delete_learner_room_words``).
+    """
+
+    pk = models.CompositePrimaryKey("classroom", "date", "user", "word_id")
+    user = rollup_key(settings.AUTH_USER_MODEL)
+    date = models.DateField()
+    classroom = rollup_key(app_settings.CLASSROOM_MODEL)
+    word_id = models.BigIntegerField()
+    attempts = models.PositiveIntegerField(default=0)
+    correct = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name_plural = "learner classroom word daily stats"
 
 
 class ClassroomWordDailyStats(models.Model):

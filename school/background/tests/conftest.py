@@ -14,8 +14,10 @@ from collections.abc import Iterator
 import pytest
 from django.conf import settings
 
+from django.db import connection
+
 from school.background.tests.processes import (
-    ROOT, Workers, answers_http, child_env, free_port, require_postgres, stop, wait_for,
+    ROOT, Workers, admin_connection, answers_http, child_env, free_port, require_postgres, stop, wait_for,
 )
 
 
@@ -49,3 +51,11 @@ def celery_workers(transactional_db) -> Iterator[Workers]:
     workers = Workers(visibility_timeout=2)
     yield workers
     workers.stop_all()
+
+
+@pytest.fixture
+def admin(transactional_db):
+    """An autocommit session of the test's own on the test database, beside Django's."""
+    require_postgres()
+    with admin_connection(connection.settings_dict["NAME"]) as session:
+        yield session

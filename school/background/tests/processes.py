@@ -99,13 +99,14 @@ class Workers:
         self.visibility_timeout = visibility_timeout
         self.processes: list[subprocess.Popen] = []
 
-    def start(self, pool: str = "solo") -> subprocess.Popen:
-        """A worker process (``pool="prefork"``: with one pool process)."""
+    def start(self, pool: str = "solo", **env: str) -> subprocess.Popen:
+        """A worker process (``pool="prefork"``: with one pool process), ``env`` added to its environment."""
         worker = subprocess.Popen(
             [sys.executable, "-m", "celery", "-A", "school.config", "worker", "--pool", pool, "--concurrency", "1",
              "--queues", self.queue, "--without-gossip", "--without-mingle", "--without-heartbeat",
              "--loglevel", "WARNING"],
-            cwd=ROOT, env=child_env(DATABASE_CONN_MAX_AGE="0", CELERY_VISIBILITY_TIMEOUT=str(self.visibility_timeout)),
+            cwd=ROOT, env=child_env(DATABASE_CONN_MAX_AGE="0", CELERY_VISIBILITY_TIMEOUT=str(self.visibility_timeout),
+                                    **env),
         )
         self.processes.append(worker)
         return worker

@@ -40,7 +40,7 @@ from learning_events.models import DirtyDay, LearnerDailyStats, LearningEvent, R
 from school import factories
 from school.accounts.services import issue_token
 from school.background.tests.client import BatchClient, learner_events
-from school.background.tests.processes import admin_connection, require_postgres, wait_for
+from school.background.tests.processes import admin_connection, wait_for
 from tests.rollups import event, recompute, stored
 
 # --- the API's answer when the database is out of reach (any database) -----------------------------
@@ -116,14 +116,6 @@ class RollupInProgress:
     def __exit__(self, *exc_info) -> None:
         self.release.set()  # also when the test failed before finish(): never leave the thread waiting
         self.thread.join(30)
-
-
-@pytest.fixture
-def admin(transactional_db):
-    """An autocommit session of the test's own on the test database, beside Django's."""
-    require_postgres()
-    with admin_connection(connection.settings_dict["NAME"]) as session:
-        yield session
 
 
 def waiting_for_rollup_lock(admin) -> list[int]:
