@@ -30,38 +30,33 @@ class WordListAdmin(admin.ModelAdmin):
         return obj.word_count
 
 
-class PracticeAnswerInline(admin.TabularInline):
+class ReadOnlyInline(admin.TabularInline):
+    """Rows shown with their parent, never added, edited or deleted here."""
+
+    extra = 0
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class PracticeAnswerInline(ReadOnlyInline):
     """Graded answers are history, each with its learning event: shown, never edited here."""
 
     model = PracticeAnswer
-    extra = 0
     fields = readonly_fields = ["word", "answer", "correct", "response_ms", "answered_at"]
 
-    def has_add_permission(self, request, obj=None):
-        return False
 
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
-class ReviewWordInline(admin.TabularInline):
+class ReviewWordInline(ReadOnlyInline):
     """The words a review session picked, in order: set when it started, never edited here."""
 
     model = ReviewWord
-    extra = 0
     fields = readonly_fields = ["position", "word"]
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(PracticeSession)
