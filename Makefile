@@ -49,6 +49,6 @@ bench-scale: install
 
 # Memory model against baselines on held-out later reviews (time-ordered split): simulated learners and the demo
 # school, each in a fresh SQLite database of its own (a temporary directory); a few minutes. Exits non-zero
-# when the model misses its targets on the simulated data (docs/memory.md).
+# when the model misses its targets on either data set (docs/memory.md).
 bench-memory: install
 	$(PY) bench/memory.py

@@ -7,7 +7,8 @@ Two data sets, each in a fresh SQLite database of its own (a subprocess each):
   spacing effect, cut on failure, with noise). Their answers go through the pipeline as events
   (``services.log_events``), the rollups (``aggregation.rollup_dirty_days``: the reviews) and the memory
   model's update (``memory.update_memory``).
-- **demo**: the demo school (``seed_demo``), rolled up the same way. It is small: two weeks of practice.
+- **demo**: the demo school (``seed_demo``, whose answers follow its own half-life forgetting process:
+  ``school.demo``), rolled up the same way. It is small: two weeks of practice.
 
 Evaluation (``evaluate``): reviews (a learner-word's first answer of a local day, as the rollups store them)
 are split by time, never at random: the first 70% of the days train, the rest test. Only reviews with an
@@ -19,8 +20,8 @@ each review from everything before it (states and features move on; parameters s
 
     .venv/bin/python bench/memory.py [--learners 100] [--days 120] [--seed 17]
 
-Prints one table per data set (log loss, AUC, ECE over 10 equal-width bins) and exits non-zero when, on the
-simulated data, the model does not beat every baseline on log loss or its ECE is over 0.05.
+Prints one table per data set (log loss, AUC, ECE over 10 equal-width bins) and exits non-zero when, on any
+data set, the model does not beat every baseline on log loss or its ECE is over 0.05.
 """
 
 from __future__ import annotations
@@ -404,17 +405,17 @@ def main() -> None:
     if args.part:
         run_part(args.part, args)
         return
-    missed = []
+    missed_anywhere = False
     for part in args.parts.split(","):
         command = [sys.executable, __file__, "--part", part, *sys.argv[1:]]
         out = subprocess.run(command, check=True, capture_output=True, text=True).stdout
         result = json.loads(out.strip().splitlines()[-1])
         print_table(part, result)
-        if part == "simulated":
-            missed = targets(result)
-            print("  targets (beat every baseline on log loss, ECE <= 0.05): "
-                  + ("met" if not missed else "MISSED: " + "; ".join(missed)), flush=True)
-    sys.exit(1 if missed else 0)
+        missed = targets(result)
+        missed_anywhere = missed_anywhere or bool(missed)
+        print("  targets (beat every baseline on log loss, ECE <= 0.05): "
+              + ("met" if not missed else "MISSED: " + "; ".join(missed)), flush=True)
+    sys.exit(1 if missed_anywhere else 0)
 
 
 if __name__ == "__main__":

@@ -5,6 +5,8 @@ four time zones, 500 real Spanish and French words with English translations in 
 stories and articles, games and assignments, then about 14 days of learners' past activity (practice
 sessions answer by answer, exam submissions, readings, games), each stored both as the platform's rows and
 as the learning events the platform logs for them, sharing ids (a session's uuid is its events' session_id).
+Practice answers follow a forgetting process (``recall_chance``): a word answered before is recalled as its
+memory has decayed since, so the memory model (docs/memory.md) has real forgetting to find in the demo.
 
 Everything comes from one fixed random seed, so two runs on the same day build the same data. The
 activity is anchored on the day the demo is built: it ends yesterday, in each learner's own time zone.
@@ -311,6 +313,14 @@ class _Sitting:
 
 
 @dataclass
+class _Memory:
+    """What a learner retains of a word: its half-life in days, and when they last answered it."""
+
+    half_life: float
+    last_at: datetime
+
+
+@dataclass
 class _History:
     """Rows of past activity, each with the instant it happened (auto_now_add fields are set afterwards)."""
 
@@ -329,6 +339,7 @@ class _DemoBuilder:
         self.now = now
         self.setup_time = now - timedelta(days=HISTORY_DAYS + 7)  # material and classrooms predate the history
         self.summary = DemoSummary()
+        self.memories: dict[tuple[int, int], _Memory] = {}
 
     def uuid(self) -> uuid.UUID:
         return uuid.UUID(int=self.rng.getrandbits(128), version=4)
@@ -566,7 +577,8 @@ class _DemoBuilder:
         started_at = sitting.at
         answers = []
         for word in rng.sample(words, rng.randint(8, min(20, len(words)))):
-            correct = rng.random() < sitting.skill - (0.1 if len(word.text) > 7 else 0)
+            correct = rng.random() < self.recall_chance(sitting, word)
+            self.remember(sitting, word, correct)
             response_ms = rng.randint(1200, 6000) if correct else rng.randint(2500, 12000)
             sitting.at += timedelta(milliseconds=response_ms + rng.randint(500, 2500))
             if correct:
@@ -579,6 +591,27 @@ class _DemoBuilder:
         sitting.at += timedelta(seconds=rng.uniform(2, 8))
         session.ended_at = sitting.at
         history.sessions.append((session, started_at, answers))
+
+    def recall_chance(self, sitting: _Sitting, word: Word) -> float:
+        """The chance of answering a word right: a new word is known by the learner's skill (long words are
+        harder); a word answered before is remembered as its memory has decayed since (half-life forgetting),
+        else guessed with 70% of that chance. So the demo has forgetting for the memory model to find."""
+        known = sitting.skill - (0.1 if len(word.text) > 7 else 0)
+        memory = self.memories.get((sitting.learner.pk, word.pk))
+        if memory is None:
+            return known
+        recall = 0.5 ** ((sitting.at - memory.last_at).total_seconds() / 86400 / memory.half_life)
+        return recall + (1 - recall) * known * 0.7
+
+    def remember(self, sitting: _Sitting, word: Word, correct: bool) -> None:
+        """A right answer doubles the word's half-life, a wrong one halves it (a first answer sets it: two days
+        if right, twelve hours if wrong)."""
+        memory = self.memories.get((sitting.learner.pk, word.pk))
+        if memory is None:
+            self.memories[sitting.learner.pk, word.pk] = _Memory(2.0 if correct else 0.5, sitting.at)
+        else:
+            memory.half_life = memory.half_life * 2 if correct else max(0.25, memory.half_life / 2)
+            memory.last_at = sitting.at
 
     def play(self, sitting: _Sitting, game: Game, history: _History) -> None:
         rng = self.rng
