@@ -227,17 +227,26 @@ def test_a_stored_event_id_with_other_content_is_a_conflict_kept_as_a_dead_lette
     assert ingest(user, [changed]) == {"accepted": 0, "duplicates": 0, "rejected": [{
         "index": 0, "event_id": original["event_id"], "errors": {"event_id": services.CONFLICT_MESSAGE}}]}
     assert services.CONFLICT_MESSAGE == (
-        "is already stored with different content (user, event_type, context or classroom_id)")
+        "is already stored with different content (event_type, context or classroom_id)")
     assert list(RejectedEvent.objects.values_list("payload", "reason", "errors")) == [
         (changed, "conflict", {"event_id": services.CONFLICT_MESSAGE})]
     assert LearningEvent.objects.get().context == VIEW
 
 
-def test_another_users_event_id_is_a_conflict(user, make_user):
+def test_another_users_event_id_is_the_users_own_event(user, make_user):
+    # The key is (user, event_id): a second learner's event with the same id neither overwrites nor
+    # suppresses the first learner's, and is stored as the second learner's own.
+    other = make_user()
     theirs = event()
-    ingest(make_user(), [theirs])
-    assert ingest(user, [theirs])["rejected"] == [
+    mine = {**theirs, "context": {"content_id": 99, "content_type": "article"}}
+    assert ingest(other, [theirs]) == {"accepted": 1, "duplicates": 0, "rejected": []}
+    assert ingest(user, [mine]) == {"accepted": 1, "duplicates": 0, "rejected": []}
+    assert ingest(user, [mine]) == {"accepted": 0, "duplicates": 1, "rejected": []}
+    assert ingest(other, [mine])["rejected"] == [
         {"index": 0, "event_id": theirs["event_id"], "errors": {"event_id": services.CONFLICT_MESSAGE}}]
+    assert sorted(LearningEvent.objects.values_list("user_id", "context")) == sorted(
+        [(other.pk, VIEW), (user.pk, mine["context"])])
+    assert set(LearningEvent.objects.values_list("event_id", flat=True)) == {uuid.UUID(theirs["event_id"])}
 
 
 def test_a_repeated_event_id_inside_one_batch_is_stored_once(user):
