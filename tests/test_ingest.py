@@ -431,6 +431,22 @@ def test_a_copy_across_the_boundary_with_other_content_is_a_conflict(user):
     assert (LearningEvent.objects.get().context, RejectedEvent.objects.get().reason) == (VIEW, "conflict")
 
 
+def test_another_users_copy_across_the_boundary_is_their_own_event(user, make_user):
+    # The look-up in the neighbouring partition is by (user, event_id): the other learner's event with the
+    # same id on the other side of midnight is stored, and the first learner's retry there is a duplicate.
+    other = make_user()
+    original = event(occurred_at=(MIDNIGHT - datetime.timedelta(milliseconds=500)).isoformat())
+    services.ingest_batch(user=user, body=batch([original], MIDNIGHT), received_at=MIDNIGHT)
+    later = MIDNIGHT + datetime.timedelta(seconds=1)
+    assert services.ingest_batch(user=other, body=batch([original], MIDNIGHT), received_at=later) == {
+        "accepted": 1, "duplicates": 0, "rejected": []}
+    assert services.ingest_batch(user=user, body=batch([original], MIDNIGHT), received_at=later) == {
+        "accepted": 0, "duplicates": 1, "rejected": []}
+    stored = dict(LearningEvent.objects.values_list("user_id", "occurred_at"))
+    assert stored == {user.pk: MIDNIGHT - datetime.timedelta(milliseconds=500),
+                      other.pk: MIDNIGHT + datetime.timedelta(milliseconds=500)}
+
+
 def test_an_event_sent_with_an_id_and_no_time_is_a_duplicate_days_later(user):
     # Stamped with its arrival each time: the copies are ten days (ten partitions) apart.
     same = event()
