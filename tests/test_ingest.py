@@ -227,17 +227,26 @@ def test_a_stored_event_id_with_other_content_is_a_conflict_kept_as_a_dead_lette
     assert ingest(user, [changed]) == {"accepted": 0, "duplicates": 0, "rejected": [{
         "index": 0, "event_id": original["event_id"], "errors": {"event_id": services.CONFLICT_MESSAGE}}]}
     assert services.CONFLICT_MESSAGE == (
-        "is already stored with different content (user, event_type, context or classroom_id)")
+        "is already stored with different content (event_type, context or classroom_id)")
     assert list(RejectedEvent.objects.values_list("payload", "reason", "errors")) == [
         (changed, "conflict", {"event_id": services.CONFLICT_MESSAGE})]
     assert LearningEvent.objects.get().context == VIEW
 
 
-def test_another_users_event_id_is_a_conflict(user, make_user):
+def test_another_users_event_id_is_the_users_own_event(user, make_user):
+    # The key is (user, event_id): a second learner's event with the same id neither overwrites nor
+    # suppresses the first learner's, and is stored as the second learner's own.
+    other = make_user()
     theirs = event()
-    ingest(make_user(), [theirs])
-    assert ingest(user, [theirs])["rejected"] == [
+    mine = {**theirs, "context": {"content_id": 99, "content_type": "article"}}
+    assert ingest(other, [theirs]) == {"accepted": 1, "duplicates": 0, "rejected": []}
+    assert ingest(user, [mine]) == {"accepted": 1, "duplicates": 0, "rejected": []}
+    assert ingest(user, [mine]) == {"accepted": 0, "duplicates": 1, "rejected": []}
+    assert ingest(other, [mine])["rejected"] == [
         {"index": 0, "event_id": theirs["event_id"], "errors": {"event_id": services.CONFLICT_MESSAGE}}]
+    assert sorted(LearningEvent.objects.values_list("user_id", "context")) == sorted(
+        [(other.pk, VIEW), (user.pk, mine["context"])])
+    assert set(LearningEvent.objects.values_list("event_id", flat=True)) == {uuid.UUID(theirs["event_id"])}
 
 
 def test_a_repeated_event_id_inside_one_batch_is_stored_once(user):
@@ -420,6 +429,22 @@ def test_a_copy_across_the_boundary_with_other_content_is_a_conflict(user):
     assert result == {"accepted": 0, "duplicates": 0, "rejected": [
         {"index": 0, "event_id": original["event_id"], "errors": {"event_id": services.CONFLICT_MESSAGE}}]}
     assert (LearningEvent.objects.get().context, RejectedEvent.objects.get().reason) == (VIEW, "conflict")
+
+
+def test_another_users_copy_across_the_boundary_is_their_own_event(user, make_user):
+    # The look-up in the neighbouring partition is by (user, event_id): the other learner's event with the
+    # same id on the other side of midnight is stored, and the first learner's retry there is a duplicate.
+    other = make_user()
+    original = event(occurred_at=(MIDNIGHT - datetime.timedelta(milliseconds=500)).isoformat())
+    services.ingest_batch(user=user, body=batch([original], MIDNIGHT), received_at=MIDNIGHT)
+    later = MIDNIGHT + datetime.timedelta(seconds=1)
+    assert services.ingest_batch(user=other, body=batch([original], MIDNIGHT), received_at=later) == {
+        "accepted": 1, "duplicates": 0, "rejected": []}
+    assert services.ingest_batch(user=user, body=batch([original], MIDNIGHT), received_at=later) == {
+        "accepted": 0, "duplicates": 1, "rejected": []}
+    stored = dict(LearningEvent.objects.values_list("user_id", "occurred_at"))
+    assert stored == {user.pk: MIDNIGHT - datetime.timedelta(milliseconds=500),
+                      other.pk: MIDNIGHT + datetime.timedelta(milliseconds=500)}
 
 
 def test_an_event_sent_with_an_id_and_no_time_is_a_duplicate_days_later(user):

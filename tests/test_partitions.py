@@ -84,9 +84,10 @@ def test_a_new_partition_has_the_events_tables_indexes_its_own_keys_and_foreign_
                        "ORDER BY 1, 2", [name])
         constraints = [(kind, definition.split(" REFERENCES ")[0]) for kind, definition in cursor.fetchall()]
     assert sorted(indexes) == sorted(["(classroom_id, occurred_at)", "(occurred_at)", "(user_id, occurred_at)",
-                                      "(user_id, event_type, created_at)", "UNIQUE (id)", "UNIQUE (event_id)"])
+                                      "(user_id, event_type, created_at)", "UNIQUE (id, user_id)",
+                                      "UNIQUE (event_id, user_id)"])
     assert constraints == [("f", "FOREIGN KEY (classroom_id)"), ("f", "FOREIGN KEY (user_id)"),
-                           ("p", "PRIMARY KEY (id)"), ("u", "UNIQUE (event_id)")]
+                           ("p", "PRIMARY KEY (id, user_id)"), ("u", "UNIQUE (event_id, user_id)")]
     assert len(indexes) + 1 == partitions.RELATIONS_PER_PARTITION
 
 

@@ -3,6 +3,12 @@
 The raw ``LearningEvent`` is the spec's model plus ``event_id`` (the idempotency key) and
 ``occurred_at`` (when the learner acted; ``created_at`` stays the time the server stored it).
 Rollups are derived data: every row can be recomputed from the events (see ``aggregation``).
+
+Ready to shard by learner: every table of a model with a ``user`` field has the user id in its primary key
+and in every unique constraint (``tests/test_shard_keys.py`` checks it against the database). Where Django
+knows the primary key as ``id``, the database's key is ``(id, user_id)`` on PostgreSQL (migration 0011):
+``id`` stays unique through its sequence and leads the key, so lookups by ``id`` keep their index, and a
+learner-sharded PostgreSQL (Citus) finds its distribution column in every key (docs/scaling.md).
 """
 
 from __future__ import annotations
@@ -31,10 +37,14 @@ class LearningEvent(models.Model):
         db_index=False,
     )
     created_at = models.DateTimeField(auto_now_add=True)
-    event_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    # The idempotency key of the learner's events: unique per learner, (event_id, user) (docs/ingest.md).
+    event_id = models.UUIDField(default=uuid.uuid4, editable=False)
     occurred_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
+        # On PostgreSQL the events table is partitioned and this constraint is each partition's own (migration
+        # 0011, ``partitions``): a partitioned table's unique indexes would have to include ``occurred_at``.
+        constraints = [models.UniqueConstraint(fields=["event_id", "user"], name="le_event_user_event_id_unique")]
         indexes = [
             models.Index(fields=["user", "event_type", "created_at"]),
             # A learner's events in time order: per-learner days, time on task, traces.

@@ -21,10 +21,11 @@ A partition may cover more than a day: migration 0006 attaches a store's existin
 partition of everything before the day of the migration. Code here reads every partition's bounds from
 the catalogue and never assumes a day.
 
-Each partition has its own primary key on ``id`` and unique index on ``event_id``: a partitioned table's
-unique indexes must include the partition key, so ``event_id`` is unique per partition, and
-``services`` looks for an id in the neighbouring partitions when a copy of an event could lie there
-(docs/ingest.md, "Idempotency across partitions").
+Each partition has its own primary key on ``(id, user_id)`` and unique index on ``(event_id, user_id)``
+(the learner in every key: docs/scaling.md): a partitioned table's unique indexes must include the
+partition key, so a learner's ``event_id`` is unique per partition, and ``services`` looks for it in the
+neighbouring partitions when a copy of an event could lie there (docs/ingest.md, "Idempotency across
+partitions").
 
 On SQLite the events are a plain table and every function here does nothing.
 """
@@ -186,15 +187,15 @@ def _in_time_order(partitions: list[Partition]) -> list[Partition]:
 
 
 def _create_partition(cursor: Any, connection: Any, name: str, lo: datetime, hi: datetime) -> None:
-    """Create ``name`` as a table like the events table, with its own primary key and unique ``event_id``,
-    and attach it for ``[lo, hi)``: ATTACH takes a SHARE UPDATE EXCLUSIVE lock on the events table (reads
-    and writes go on), where CREATE TABLE ... PARTITION OF would take an ACCESS EXCLUSIVE one. The
-    events table's indexes and foreign keys are created on it by the attachment."""
+    """Create ``name`` as a table like the events table, with its own primary key ``(id, user_id)`` and unique
+    ``(event_id, user_id)``, and attach it for ``[lo, hi)``: ATTACH takes a SHARE UPDATE EXCLUSIVE lock on
+    the events table (reads and writes go on), where CREATE TABLE ... PARTITION OF would take an ACCESS
+    EXCLUSIVE one. The events table's indexes and foreign keys are created on it by the attachment."""
     quote = connection.ops.quote_name
     parent, own = quote(table()), quote(name)
     cursor.execute(f"CREATE TABLE {own} (LIKE {parent})")
-    cursor.execute(f"ALTER TABLE {own} ADD CONSTRAINT {quote(name + '_pkey')} PRIMARY KEY (id), "
-                   f"ADD CONSTRAINT {quote(name + '_event_id_key')} UNIQUE (event_id)")
+    cursor.execute(f"ALTER TABLE {own} ADD CONSTRAINT {quote(name + '_pkey')} PRIMARY KEY (id, user_id), "
+                   f"ADD CONSTRAINT {quote(name + '_user_event_key')} UNIQUE (event_id, user_id)")
     cursor.execute(f"ALTER TABLE {parent} ATTACH PARTITION {own} FOR VALUES FROM (%s) TO (%s)", [lo, hi])
 
 

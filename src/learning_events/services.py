@@ -169,7 +169,7 @@ def log_events(events: Iterable[Mapping[str, Any]]) -> int:
 
 # --- client batches -------------------------------------------------------------------------------
 
-CONFLICT_MESSAGE = "is already stored with different content (user, event_type, context or classroom_id)"
+CONFLICT_MESSAGE = "is already stored with different content (event_type, context or classroom_id)"
 
 
 def ingest_batch(*, user: Any, body: bytes, received_at: datetime | None = None) -> dict[str, Any]:
@@ -177,9 +177,10 @@ def ingest_batch(*, user: Any, body: bytes, received_at: datetime | None = None)
 
     Returns ``{"accepted": n, "duplicates": n, "rejected": [{"index", "event_id", "errors"}]}``. Valid
     events are stored even when others are rejected; every rejected event is kept as a ``RejectedEvent``
-    with its raw payload, in the same transaction. An ``event_id`` already stored with the same user,
+    with its raw payload, in the same transaction. An ``event_id`` the user already stored with the same
     type, context and classroom is a duplicate (not ``occurred_at``: a retried batch is shifted by a
-    slightly different clock skew); with other content it is a conflict, rejected.
+    slightly different clock skew); with other content it is a conflict, rejected. The key is the user's:
+    another user's event with the same ``event_id`` is another event (docs/ingest.md, "Idempotency").
 
     Raises ``BatchTooLarge`` (over the byte or event limit) and ``MalformedBatch`` (not UTF-8 JSON, no
     ``events`` list, bad ``sent_at``); nothing is stored then.
@@ -349,25 +350,30 @@ def _db() -> str:
     return router.db_for_write(LearningEvent)
 
 
-def _insert_new(events: list[ingest.StagedEvent]) -> tuple[list[ingest.StagedEvent], list[ingest.StagedEvent]]:
-    """Insert the events whose ``event_id`` is not stored yet. Returns ``(stored, skipped)``.
+def _key(event: ingest.StagedEvent) -> tuple[int, str]:
+    """An event's idempotency key: its user's id and its ``event_id`` (unique per user)."""
+    return event.user_id, event.event_id
 
-    ``skipped`` holds the events whose id was already stored, or repeats an earlier event of the list.
+
+def _insert_new(events: list[ingest.StagedEvent]) -> tuple[list[ingest.StagedEvent], list[ingest.StagedEvent]]:
+    """Insert the events whose (user, ``event_id``) is not stored yet. Returns ``(stored, skipped)``.
+
+    ``skipped`` holds the events whose key was already stored, or repeats an earlier event of the list.
     ``created_at`` is the time of the insert. Call inside a transaction. Concurrent calls with the same ids
     store each id once: the loser of the race waits for the winner's commit and then skips those ids.
     """
-    first: dict[str, ingest.StagedEvent] = {}
+    first: dict[tuple[int, str], ingest.StagedEvent] = {}
     skipped = []
     for event in events:
-        if first.setdefault(event.event_id, event) is not event:
+        if first.setdefault(_key(event), event) is not event:
             skipped.append(event)
     candidates = list(first.values())
     connection = connections[_db()]
     if connection.vendor == "postgresql":
         elsewhere = _stored_elsewhere(connection, candidates)
         if elsewhere:
-            skipped.extend(event for event in candidates if event.event_id in elsewhere)
-            candidates = [event for event in candidates if event.event_id not in elsewhere]
+            skipped.extend(event for event in candidates if _key(event) in elsewhere)
+            candidates = [event for event in candidates if _key(event) not in elsewhere]
         inserted = _copy_insert(connection, candidates) if candidates else set()
     else:
         inserted = _portable_insert(candidates)
@@ -375,15 +381,15 @@ def _insert_new(events: list[ingest.StagedEvent]) -> tuple[list[ingest.StagedEve
         return candidates, skipped
     stored = []
     for event in candidates:
-        (stored if event.event_id in inserted else skipped).append(event)
+        (stored if _key(event) in inserted else skipped).append(event)
     return stored, skipped
 
 
-def _copy_insert(connection: Any, events: list[ingest.StagedEvent]) -> set[str]:
+def _copy_insert(connection: Any, events: list[ingest.StagedEvent]) -> set[tuple[int, str]]:
     """PostgreSQL: COPY the events straight into the events table, in a savepoint; when the unique index
-    refuses an ``event_id`` already stored (a retried batch, a replay), roll that back and take the exact
-    path instead: COPY into the session's staging table, then one INSERT ... ON CONFLICT DO NOTHING.
-    Fresh events, the common case, so cost what a bare COPY costs. Returns the ids inserted.
+    refuses an (``event_id``, user) already stored (a retried batch, a replay), roll that back and take the
+    exact path instead: COPY into the session's staging table, then one INSERT ... ON CONFLICT DO NOTHING.
+    Fresh events, the common case, so cost what a bare COPY costs. Returns the keys inserted.
 
     Rows go in ``event_id`` order on both paths, so that two transactions inserting the same ids lock them
     in the same order (no deadlock): the later one waits for the earlier one's commit, then its COPY fails
@@ -393,7 +399,7 @@ def _copy_insert(connection: Any, events: list[ingest.StagedEvent]) -> set[str]:
     events = sorted(events, key=attrgetter("event_id"))
     created_at = timezone.now()
 
-    def copy() -> set[str]:
+    def copy() -> set[tuple[int, str]]:
         with transaction.atomic(using=connection.alias), connection.cursor() as cursor, \
                 connection.wrap_database_errors:
             with cursor.cursor.copy(f"COPY {_events_table(connection)} ({_copy_columns(connection)}) "
@@ -402,7 +408,7 @@ def _copy_insert(connection: Any, events: list[ingest.StagedEvent]) -> set[str]:
                 for event in events:
                     write_row((event.event_id, event.user_id, event.event_type, event.context_json,
                                event.classroom_id, event.occurred_at, created_at))
-        return {event.event_id for event in events}
+        return {_key(event) for event in events}
 
     try:
         return partitions.storing(copy, [event.occurred_at for event in events])
@@ -410,8 +416,9 @@ def _copy_insert(connection: Any, events: list[ingest.StagedEvent]) -> set[str]:
         return _staged_insert(connection, events, created_at)
 
 
-def _staged_insert(connection: Any, events: list[ingest.StagedEvent], created_at: datetime) -> set[str]:
-    """COPY into the staging table, then insert the rows whose id is not stored yet; returns their ids."""
+def _staged_insert(connection: Any, events: list[ingest.StagedEvent], created_at: datetime
+                   ) -> set[tuple[int, str]]:
+    """COPY into the staging table, then insert the rows whose key is not stored yet; returns their keys."""
     partitions.ensure_partitions(event.occurred_at for event in events)  # the COPY may have stopped before a missing one
     with connection.cursor() as cursor:
         cursor.execute(_STAGING_DDL)
@@ -425,10 +432,10 @@ def _staged_insert(connection: Any, events: list[ingest.StagedEvent], created_at
             f"WITH staged AS (DELETE FROM {_STAGING_TABLE} RETURNING *) "
             f"INSERT INTO {_events_table(connection)} ({_copy_columns(connection)}) "
             "SELECT event_id, user_id, event_type, context, classroom_id, occurred_at, %s FROM staged "
-            "ORDER BY event_id ON CONFLICT DO NOTHING RETURNING event_id::text",
+            "ORDER BY event_id ON CONFLICT DO NOTHING RETURNING user_id, event_id::text",
             [created_at],
         )
-        return {row[0] for row in cursor.fetchall()}
+        return {(user_id, event_id) for user_id, event_id in cursor.fetchall()}
 
 
 def _events_table(connection: Any) -> str:
@@ -442,51 +449,53 @@ def _copy_columns(connection: Any) -> str:
                                   "created_at"))
 
 
-def _portable_insert(events: list[ingest.StagedEvent]) -> set[str]:
-    """Other databases (SQLite): look up the stored ids, insert the others ignoring conflicts.
+def _portable_insert(events: list[ingest.StagedEvent]) -> set[tuple[int, str]]:
+    """Other databases (SQLite): look up the stored keys, insert the others ignoring conflicts.
 
     Exact when writers are serialised, as SQLite does (the platform opens its transactions IMMEDIATE).
     """
-    inserted: set[str] = set()
+    inserted: set[tuple[int, str]] = set()
     for start in range(0, len(events), _LOOKUP_CHUNK):
         chunk = events[start:start + _LOOKUP_CHUNK]
-        stored = {str(event_id) for event_id in LearningEvent.objects.filter(
-            event_id__in=[e.event_id for e in chunk]).values_list("event_id", flat=True)}
-        fresh = [e for e in chunk if e.event_id not in stored]
+        stored = {(user_id, str(event_id)) for user_id, event_id in LearningEvent.objects.filter(
+            event_id__in=[e.event_id for e in chunk]).values_list("user_id", "event_id")}
+        fresh = [e for e in chunk if _key(e) not in stored]
         LearningEvent.objects.bulk_create(
             [LearningEvent(event_id=e.event_id, user_id=e.user_id, event_type=e.event_type, context=e.context,
                            classroom_id=e.classroom_id, occurred_at=e.occurred_at)  # created_at: auto_now_add
              for e in fresh],
             ignore_conflicts=True,
         )
-        inserted.update(e.event_id for e in fresh)
+        inserted.update(_key(e) for e in fresh)
     return inserted
 
 
 def _split_duplicates(skipped: list[ingest.StagedEvent]
                       ) -> tuple[list[ingest.StagedEvent], list[ingest.StagedEvent]]:
-    """``(duplicates, conflicts)`` of events whose id is stored: same user, type, context, classroom or not."""
+    """``(duplicates, conflicts)`` of events whose key is stored: same type, context, classroom or not."""
     if not skipped:
         return [], []
     stored = _stored_rows({event.event_id for event in skipped}, _where_stored(skipped))
     duplicates, conflicts = [], []
     for event in skipped:
-        same = stored.get(event.event_id) == [event.user_id, event.event_type, event.context, event.classroom_id]
+        same = stored.get(_key(event)) == [event.event_type, event.context, event.classroom_id]
         (duplicates if same else conflicts).append(event)
     return duplicates, conflicts
 
 
 # --- idempotency across time partitions (PostgreSQL) -----------------------------------------------
 #
-# event_id is unique in each partition (the partition's own unique index), not across them: a copy of an
-# event can lie in a neighbouring partition when its occurred_at differs from the original's. How far
+# A learner's event_id is unique in each partition (the partition's own unique index on (event_id, user_id)),
+# not across them: a copy of an event can lie in a neighbouring partition when its occurred_at differs from
+# the original's. How far
 # apart two copies can be (docs/ingest.md, "Idempotency across partitions"): a client's retry carries its
 # own occurred_at, corrected by the new batch's clock skew, so it moves by the difference in transit time,
 # within the tolerance the acceptance window gives clocks (MAX_FUTURE_SKEW); an event sent with an id but no
 # occurred_at is stamped on arrival, so an earlier copy may lie anywhere in the acceptance window before it.
 
 #: The advisory locks (two-key form: this class, then a hash of the event_id) taken for events whose copies
-#: could lie across a partition boundary: "LEID".
+#: could lie across a partition boundary: "LEID". Two learners' events with one event_id share a lock: they
+#: only wait for each other, the look-up under it is by (user, event_id).
 ID_LOCK_CLASS = 0x4C454944
 
 
@@ -498,9 +507,9 @@ def _copy_reach(event: ingest.StagedEvent) -> tuple[int, int]:
     return at - back, at + skew + 1
 
 
-def _stored_elsewhere(connection: Any, events: list[ingest.StagedEvent]) -> set[str]:
-    """The ids of ``events`` already stored in another partition than their own (their own partition's
-    unique index refuses the others).
+def _stored_elsewhere(connection: Any, events: list[ingest.StagedEvent]) -> set[tuple[int, str]]:
+    """The keys (user, ``event_id``) of ``events`` already stored in another partition than their own (their
+    own partition's unique index refuses the others).
 
     Only the events whose ``_copy_reach`` crosses a UTC midnight (every partition boundary is one) are
     looked up: a few near midnight, and those stamped on arrival. Their ids are locked first, a
@@ -522,10 +531,12 @@ def _stored_elsewhere(connection: Any, events: list[ingest.StagedEvent]) -> set[
     within = " OR ".join("(occurred_at >= %s AND occurred_at < %s)" for _ in ranges)
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_advisory_xact_lock(%s, k) FROM unnest(%s::int[]) AS k", [ID_LOCK_CLASS, keys])
-        cursor.execute(f"SELECT event_id::text FROM {_events_table(connection)} "
-                       f"WHERE event_id = ANY(%s::uuid[]) AND ({within})",
-                       [[event.event_id for event in crossing], *(bound for lo_hi in ranges for bound in lo_hi)])
-        return {row[0] for row in cursor.fetchall()}
+        cursor.execute(f"SELECT user_id, event_id::text FROM {_events_table(connection)} "
+                       "WHERE (event_id, user_id) IN (SELECT * FROM unnest(%s::uuid[], %s::bigint[])) "
+                       f"AND ({within})",
+                       [[event.event_id for event in crossing], [event.user_id for event in crossing],
+                        *(bound for lo_hi in ranges for bound in lo_hi)])
+        return {(user_id, event_id) for user_id, event_id in cursor.fetchall()}
 
 
 def _where_stored(events: list[ingest.StagedEvent]) -> list[tuple[datetime | None, datetime | None]] | None:
@@ -546,19 +557,19 @@ def _instants(lo: int, hi: int) -> tuple[datetime, datetime]:
 
 
 def _stored_rows(ids: set[str], ranges: list[tuple[datetime | None, datetime | None]] | None
-                 ) -> dict[str, list]:
-    """``{event_id: [user_id, event_type, context, classroom_id]}`` of the stored events among ``ids``,
+                 ) -> dict[tuple[int, str], list]:
+    """``{(user_id, event_id): [event_type, context, classroom_id]}`` of the stored events among ``ids``,
     looking only between the ``ranges`` of instants (None: everywhere; a None bound: open on that side), so
     that the planner reads only the partitions of those ranges."""
     where = Q()
     for lo, hi in _merged(ranges or []):
         where |= Q(**{k: v for k, v in (("occurred_at__gte", lo), ("occurred_at__lt", hi)) if v is not None})
     ids = sorted(ids)
-    stored: dict[str, list] = {}
+    stored: dict[tuple[int, str], list] = {}
     for start in range(0, len(ids), _LOOKUP_CHUNK):
         rows = LearningEvent.objects.filter(where, event_id__in=ids[start:start + _LOOKUP_CHUNK]).values_list(
-            "event_id", "user_id", "event_type", "context", "classroom_id")
-        stored.update((str(event_id), content) for event_id, *content in rows)
+            "user_id", "event_id", "event_type", "context", "classroom_id")
+        stored.update(((user_id, str(event_id)), content) for user_id, event_id, *content in rows)
     return stored
 
 
