@@ -305,7 +305,9 @@ def retry_dead_letters(letters: QuerySet[XapiDeadLetter] | Iterable[XapiDeadLett
         return report
     mapper = xapi.StatementMapper()
     items = [Item(event.pk, mapper.statement(event))
-             for event in xapi.events(LearningEvent.objects.filter(event_id__in=list(ours)).order_by("id"))]
+             # By row id too: since event ids are unique per learner, another learner may share one.
+             for event in xapi.events(LearningEvent.objects.filter(
+                 event_id__in=list(ours), pk__in=[letter.event_pk for letter in ours.values()]).order_by("id"))]
     report.gone = len(ours) - len(items)
     if items:
         client = LrsClient(endpoint)
