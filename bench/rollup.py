@@ -175,7 +175,8 @@ def raw_sql_counts() -> None:
         cursor.execute("""
             INSERT INTO learning_events_learnerdailystats (user_id, date, words_practiced, words_correct,
                 words_incorrect, unique_words, accuracy, exam_answers, exam_correct, exam_accuracy,
-                content_viewed, content_completed, games_completed, sessions, time_spent, updated_at)
+                content_viewed, content_completed, games_completed, sessions, time_spent, exam_seconds,
+                reading_seconds, game_seconds, game_score, updated_at)
             SELECT user_id, %s,
                 COUNT(*) FILTER (WHERE event_type IN ('word_correct', 'word_incorrect')),
                 COUNT(*) FILTER (WHERE event_type = 'word_correct'),
@@ -186,7 +187,8 @@ def raw_sql_counts() -> None:
                 COUNT(*) FILTER (WHERE event_type = 'content_view'),
                 COUNT(*) FILTER (WHERE event_type = 'content_complete'),
                 COUNT(*) FILTER (WHERE event_type = 'game_complete'),
-                COUNT(DISTINCT context ->> 'session_id') FILTER (WHERE event_type = 'practice_start'), 0, %s
+                COUNT(DISTINCT context ->> 'session_id') FILTER (WHERE event_type = 'practice_start'), 0, 0, 0, 0, 0,
+                %s
             FROM learning_events_learningevent WHERE occurred_at >= %s AND occurred_at < %s
             GROUP BY user_id
             ON CONFLICT (user_id, date) DO UPDATE SET words_practiced = excluded.words_practiced,
@@ -197,10 +199,10 @@ def raw_sql_counts() -> None:
                 sessions = excluded.sessions, updated_at = excluded.updated_at""", [DAY, now, lo, hi])
         cursor.execute("""
             INSERT INTO learning_events_learnerworddailystats (user_id, date, word_id, attempts, correct,
-                first_seen, last_seen, last_correct, updated_at)
+                first_seen, last_seen, last_correct, first_correct, updated_at)
             SELECT user_id, %s, (context ->> 'word_id')::bigint, COUNT(*),
                 COUNT(*) FILTER (WHERE event_type = 'word_correct'), MIN(occurred_at), MAX(occurred_at),
-                bool_or(event_type = 'word_correct'), %s
+                bool_or(event_type = 'word_correct'), bool_and(event_type = 'word_correct'), %s
             FROM learning_events_learningevent
             WHERE occurred_at >= %s AND occurred_at < %s AND event_type IN ('word_correct', 'word_incorrect')
             GROUP BY user_id, (context ->> 'word_id')::bigint
