@@ -63,7 +63,7 @@ CSRF_COOKIE_SECURE = HTTPS
 # and strips the client's own, otherwise a client could claim HTTPS).
 if env_bool("DJANGO_SECURE_PROXY", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-SECURE_HSTS_SECONDS = int(os.environ.get("DJANGO_HSTS_SECONDS", "31536000" if HTTPS else "0"))
+SECURE_HSTS_SECONDS = env_count("DJANGO_HSTS_SECONDS", 31536000 if HTTPS else 0, minimum=0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("DJANGO_HSTS_INCLUDE_SUBDOMAINS", True)
 # Preloading asks browsers to hard-code HTTPS for the domain, which is slow to undo: opt-in, and the deploy
 # check's reminder about it (security.W021) is silenced while it is off.
@@ -184,7 +184,7 @@ if os.environ.get("DATABASE_REPLICA_URL"):
     MIDDLEWARE.insert(MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1,
                       "learning_events.replica.ReplicaPinMiddleware")
     LEARNING_EVENTS_REPLICA_DATABASE = "replica"
-    LEARNING_EVENTS_REPLICA_PIN_SECONDS = int(os.environ.get("DATABASE_REPLICA_PIN_SECONDS", "5"))
+    LEARNING_EVENTS_REPLICA_PIN_SECONDS = env_count("DATABASE_REPLICA_PIN_SECONDS", 5, minimum=0)
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -308,9 +308,9 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": int(os.environ.get("CEL
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = "UTC"
 LEARNING_EVENTS_ROLLUP_INTERVAL_SECONDS = int(os.environ.get("LEARNING_EVENTS_ROLLUP_INTERVAL_SECONDS", "60"))
-LEARNING_EVENTS_XAPI_INTERVAL_SECONDS = int(os.environ.get("LEARNING_EVENTS_XAPI_INTERVAL_SECONDS", "30"))
+LEARNING_EVENTS_XAPI_INTERVAL_SECONDS = env_count("LEARNING_EVENTS_XAPI_INTERVAL_SECONDS", 30)
 # Learners per shard of the fanned-out dirty-day and nightly rollups (docs/scaling.md).
-LEARNING_EVENTS_ROLLUP_SHARD_SIZE = int(os.environ.get("LEARNING_EVENTS_ROLLUP_SHARD_SIZE", "2000"))
+LEARNING_EVENTS_ROLLUP_SHARD_SIZE = env_count("LEARNING_EVENTS_ROLLUP_SHARD_SIZE", 2000)
 CELERY_BEAT_SCHEDULE: dict = {
     # Days that received events since the last run: late batches show within one period.
     "learning-events-rollup-dirty-days": {
@@ -358,9 +358,9 @@ LEARNING_EVENTS_XAPI_ENDPOINT = os.environ.get("LEARNING_EVENTS_XAPI_ENDPOINT") 
 LEARNING_EVENTS_XAPI_USERNAME = os.environ.get("LEARNING_EVENTS_XAPI_USERNAME") or None
 LEARNING_EVENTS_XAPI_PASSWORD = os.environ.get("LEARNING_EVENTS_XAPI_PASSWORD") or None
 LEARNING_EVENTS_XAPI_VERSION = os.environ.get("LEARNING_EVENTS_XAPI_VERSION") or "1.0.3"
-LEARNING_EVENTS_XAPI_BATCH_SIZE = int(os.environ.get("LEARNING_EVENTS_XAPI_BATCH_SIZE", "100"))
-LEARNING_EVENTS_XAPI_TIMEOUT = int(os.environ.get("LEARNING_EVENTS_XAPI_TIMEOUT", "10"))
-LEARNING_EVENTS_XAPI_SETTLE_SECONDS = int(os.environ.get("LEARNING_EVENTS_XAPI_SETTLE_SECONDS", "300"))
+LEARNING_EVENTS_XAPI_BATCH_SIZE = env_count("LEARNING_EVENTS_XAPI_BATCH_SIZE", 100)
+LEARNING_EVENTS_XAPI_TIMEOUT = env_count("LEARNING_EVENTS_XAPI_TIMEOUT", 10)
+LEARNING_EVENTS_XAPI_SETTLE_SECONDS = env_count("LEARNING_EVENTS_XAPI_SETTLE_SECONDS", 300)
 if LEARNING_EVENTS_XAPI_ENDPOINT:
     # Events stored since the last run go to the LRS; the run itself never takes longer than the interval.
     CELERY_BEAT_SCHEDULE["learning-events-forward-xapi"] = {
